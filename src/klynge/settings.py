@@ -1,0 +1,329 @@
+"""Klynge's settings, read from the environment (see README.md, "Configuration").
+
+One module for every environment: development defaults are safe and local (SQLite under the
+data directory, mail written to files); production is the same code with KLYNGE_DEBUG=false,
+which demands a real secret key and switches on the secure-cookie and HTTPS settings below.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from klynge import env
+from klynge.env import ConfigurationError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout the package runs from (src layout): node_modules and var/ live there.
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+DEBUG = env.get_bool("KLYNGE_DEBUG", False)
+DATA_DIR = env.get_path("KLYNGE_DATA_DIR", PROJECT_DIR / "var")
+NODE_MODULES_DIR = env.get_path("KLYNGE_NODE_MODULES", PROJECT_DIR / "node_modules")
+
+
+def _secret_key() -> str:
+    key = env.get_str("KLYNGE_SECRET_KEY")
+    if key:
+        if not DEBUG and len(key) < 32:
+            raise ConfigurationError("KLYNGE_SECRET_KEY must be at least 32 characters long.")
+        return key
+    if not DEBUG:
+        raise ConfigurationError(
+            "KLYNGE_SECRET_KEY must be set when KLYNGE_DEBUG is false "
+            '(generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))").'
+        )
+    # Development: keep one generated key in the data directory so sessions survive restarts.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env.get_list(
+    "KLYNGE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ConfigurationError("KLYNGE_ALLOWED_HOSTS must list the host names Klynge is served on.")
+CSRF_TRUSTED_ORIGINS = env.get_list("KLYNGE_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if urlsplit(_origin).scheme not in {"http", "https"}:
+        raise ConfigurationError(
+            f"KLYNGE_CSRF_TRUSTED_ORIGINS items must start with http:// or https://, not {_origin!r}."
+        )
+
+# --- Applications ---------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "ninja",
+    "django_htmx",
+    "django_tasks_db",
+    "axes",
+    "klynge.core",
+    "klynge.ecosystem",
+    "klynge.accounts",
+    "klynge.events",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Axes must come last: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "klynge.urls"
+WSGI_APPLICATION = "klynge.wsgi.application"
+ASGI_APPLICATION = "klynge.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "klynge.core.context_processors.shell",
+            ],
+            "builtins": ["django.templatetags.i18n", "klynge.core.templatetags.klynge"],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+
+
+def _database() -> dict:
+    url = env.get_str("DATABASE_URL")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "klynge.sqlite3"),
+            "OPTIONS": SQLITE_OPTIONS,
+        }
+    scheme = urlsplit(url).scheme
+    if scheme not in {"postgres", "postgresql", "sqlite"}:
+        raise ConfigurationError(
+            f"DATABASE_URL must start with postgres:// or sqlite:///, not {scheme + '://'!r}."
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        raise ConfigurationError(f"DATABASE_URL cannot be read: {error}") from None
+    if scheme == "sqlite":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = SQLITE_OPTIONS
+    return config
+
+
+# WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the start of a
+# transaction, so a second writer waits (up to `timeout` seconds) instead of failing midway with
+# "database is locked" when it upgrades a read lock.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": env.get_int("KLYNGE_SQLITE_TIMEOUT", 20, minimum=1),
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
+        "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728;"
+    ),
+}
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and security ------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "core:home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+INVITATION_VALID_DAYS = env.get_int("KLYNGE_INVITATION_VALID_DAYS", 14, minimum=1)
+
+# Login rate limit (django-axes): a wrong password five times for one e-mail from one address
+# locks that pair out for a quarter of an hour.
+AXES_FAILURE_LIMIT = env.get_int("KLYNGE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("KLYNGE_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "klynge.accounts.views.auth.locked_out"
+AXES_VERBOSE = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "klynge.accounts.views.auth.axes_username"
+AXES_IPWARE_PROXY_COUNT = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0) or None
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# A strict Content-Security-Policy: our own scripts and styles only, no inline code, no CDN.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+if not DEBUG:
+    # Production: cookies only over HTTPS, HSTS, and trust the proxy's scheme header if told to.
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.get_bool("KLYNGE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.get_int("KLYNGE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("KLYNGE_HSTS_INCLUDE_SUBDOMAINS", False)
+    if env.get_bool("KLYNGE_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        USE_X_FORWARDED_HOST = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Internationalisation -------------------------------------------------------------------
+
+LANGUAGES = [
+    ("da", _("Danish")),
+    ("en", _("English")),
+    ("nb", _("Norwegian Bokmål")),
+    ("sv", _("Swedish")),
+]
+LANGUAGE_CODE = env.get_choice("KLYNGE_LANGUAGE", "da", tuple(code for code, _name in LANGUAGES))
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env.get_str("KLYNGE_TIME_ZONE", "Europe/Copenhagen")
+try:
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(TIME_ZONE)
+except (KeyError, ValueError):
+    raise ConfigurationError(
+        f"KLYNGE_TIME_ZONE must be an IANA time zone, not {TIME_ZONE!r}."
+    ) from None
+USE_THOUSAND_SEPARATOR = True
+KLYNGE_CURRENCIES = ("DKK", "NOK", "SEK", "EUR")
+KLYNGE_CURRENCY = env.get_choice("KLYNGE_CURRENCY", "DKK", KLYNGE_CURRENCIES)
+KLYNGE_CLUSTER_NAME = env.get_str("KLYNGE_CLUSTER_NAME", "Media City Odense")
+
+# --- Static files and uploads ---------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.get_path("KLYNGE_STATIC_ROOT", DATA_DIR / "static")
+# Front-end packages come from npm (package.json) and are served as our own static files.
+STATICFILES_DIRS = [
+    ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
+    ("vendor/pico", NODE_MODULES_DIR / "@picocss" / "pico" / "css"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+
+# --- E-mail ---------------------------------------------------------------------------------
+
+_email_backend = env.get_choice("KLYNGE_EMAIL_BACKEND", "file", ("file", "console", "smtp"))
+EMAIL_BACKEND = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}[_email_backend]
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+if _email_backend == "smtp":
+    EMAIL_HOST = env.get_str("KLYNGE_EMAIL_HOST", required=True)
+    EMAIL_PORT = env.get_int("KLYNGE_EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env.get_str("KLYNGE_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env.get_str("KLYNGE_EMAIL_PASSWORD")
+    _security = env.get_choice("KLYNGE_EMAIL_SECURITY", "starttls", ("starttls", "tls", "none"))
+    EMAIL_USE_TLS = _security == "starttls"
+    EMAIL_USE_SSL = _security == "tls"
+    EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env.get_str("KLYNGE_EMAIL_FROM", "Klynge <klynge@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background tasks -----------------------------------------------------------------------
+
+_tasks_backend = env.get_choice("KLYNGE_TASKS_BACKEND", "database", ("database", "immediate"))
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+        }[_tasks_backend],
+        "QUEUES": ["default"],
+    }
+}
+
+# --- API ------------------------------------------------------------------------------------
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+
+# --- Logging --------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.get_str("KLYNGE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,33 @@
+"""Settings for the test suite: the real settings, with test-friendly environment defaults.
+
+The database stays whatever DATABASE_URL says (SQLite by default, PostgreSQL in CI); SQLite's
+test database is a file so that threads, the live server and the browser share it.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("KLYNGE_DEBUG", "false")
+os.environ.setdefault("KLYNGE_SECRET_KEY", "test-secret-key-that-is-long-enough-for-checks")
+os.environ.setdefault("KLYNGE_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("KLYNGE_SSL_REDIRECT", "false")
+os.environ.setdefault("KLYNGE_LANGUAGE", "en")
+os.environ.setdefault("KLYNGE_TASKS_BACKEND", "immediate")
+os.environ.setdefault(
+    "KLYNGE_DATA_DIR", os.path.join(tempfile.gettempdir(), f"klynge-test-{os.getpid()}")
+)
+
+from klynge.settings import *  # noqa: F403
+from klynge.settings import DATA_DIR, DATABASES
+
+# Plain HTTP in tests (the live server for the browser has no TLS).
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from klynge.api import api
+from klynge.core import views as core_views
+
+admin.site.has_permission = core_views.admin_site_has_permission
+admin.site.site_header = "Klynge"
+
+urlpatterns = [
+    path("", include("klynge.core.urls")),
+    path("accounts/", include("klynge.accounts.urls")),
+    path("organisations/", include("klynge.ecosystem.urls")),
+    path("events/", include("klynge.events.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "klynge.core.views.permission_denied"
+handler404 = "klynge.core.views.page_not_found"
