@@ -8,7 +8,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 export KLYNGE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup lint check-migrations translations lock clean-venv bench
+.PHONY: run test setup lint check-migrations messages openapi lock clean-venv bench
 
 # Stamp files make `setup` cheap when nothing changed.
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -46,6 +46,14 @@ lint: $(BIN)/.installed
 
 check-migrations: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=klynge.test_settings $(BIN)/klynge makemigrations --check --dry-run
+
+# Regenerates docs/openapi.json from the live API (a test fails while it is stale).
+openapi: $(BIN)/.installed
+	DJANGO_SETTINGS_MODULE=klynge.test_settings $(BIN)/klynge export_openapi_schema --api klynge.api.api --indent 2 --output docs/openapi.json
+
+# Extracts new strings into the catalogues (needs GNU gettext); translate them, then commit.
+messages: $(BIN)/.installed
+	cd src/klynge && DJANGO_SETTINGS_MODULE=klynge.test_settings ../../$(BIN)/klynge makemessages --all --no-location --no-obsolete --ignore 'conftest.py' --ignore '*/tests/*'
 
 bench: setup
 	$(PY) benchmarks/bench_pages.py

@@ -280,22 +280,31 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 # --- E-mail ---------------------------------------------------------------------------------
 
+# Django 6.1's MAILERS: one "default" mailer, chosen by KLYNGE_EMAIL_BACKEND. Files are the
+# default, so a local Klynge never sends real mail (look in $KLYNGE_DATA_DIR/mail/).
 _email_backend = env.get_choice("KLYNGE_EMAIL_BACKEND", "file", ("file", "console", "smtp"))
-EMAIL_BACKEND = {
-    "file": "django.core.mail.backends.filebased.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-}[_email_backend]
-EMAIL_FILE_PATH = DATA_DIR / "mail"
-if _email_backend == "smtp":
-    EMAIL_HOST = env.get_str("KLYNGE_EMAIL_HOST", required=True)
-    EMAIL_PORT = env.get_int("KLYNGE_EMAIL_PORT", 587, minimum=1, maximum=65535)
-    EMAIL_HOST_USER = env.get_str("KLYNGE_EMAIL_USER")
-    EMAIL_HOST_PASSWORD = env.get_str("KLYNGE_EMAIL_PASSWORD")
+if _email_backend == "file":
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+    }
+elif _email_backend == "console":
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+else:
     _security = env.get_choice("KLYNGE_EMAIL_SECURITY", "starttls", ("starttls", "tls", "none"))
-    EMAIL_USE_TLS = _security == "starttls"
-    EMAIL_USE_SSL = _security == "tls"
-    EMAIL_TIMEOUT = 30
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env.get_str("KLYNGE_EMAIL_HOST", required=True),
+            "port": env.get_int("KLYNGE_EMAIL_PORT", 587, minimum=1, maximum=65535),
+            "username": env.get_str("KLYNGE_EMAIL_USER"),
+            "password": env.get_str("KLYNGE_EMAIL_PASSWORD"),
+            "use_tls": _security == "starttls",
+            "use_ssl": _security == "tls",
+            "timeout": 30,
+        },
+    }
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env.get_str("KLYNGE_EMAIL_FROM", "Klynge <klynge@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -324,6 +333,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.get_str("KLYNGE_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.get_choice(
+            "KLYNGE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
     "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from klynge.accounts import services
@@ -86,4 +86,4 @@ def create_invitation(request, payload: InvitationIn):
         message=payload.message,
         base_url=request.build_absolute_uri("/")[:-1],
     )
-    return 201, invitation
+    return Status(201, invitation)

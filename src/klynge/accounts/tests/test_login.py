@@ -1,0 +1,70 @@
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from klynge.accounts.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("accounts:login")
+
+
+def test_login_with_email_and_password_reaches_the_dashboard(client):
+    UserFactory(email="ida@example.org")
+    response = client.post(LOGIN, {"username": "IDA@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:dashboard")
+    assert client.get(reverse("core:dashboard")).context["user"].email == "ida@example.org"
+
+
+def test_wrong_password_shows_a_clear_message_and_does_not_sign_in(client):
+    UserFactory(email="ida@example.org")
+    response = client.post(LOGIN, {"username": "ida@example.org", "password": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "That e-mail and password do not match an account. Try again."
+    ]
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_password_message_is_localised(client):
+    UserFactory(email="ida@example.org")
+    response = client.post(
+        LOGIN, {"username": "ida@example.org", "password": "wrong"}, headers={"accept-language": "da"}
+    )
+    assert response.context["form"].non_field_errors() == [
+        "E-mail og adgangskode passer ikke til en konto. Prøv igen."
+    ]
+
+
+def test_login_is_rate_limited_per_email_and_address(client):
+    UserFactory(email="ida@example.org")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "ida@example.org", "password": "wrong"})
+    # Now even the right password is refused until the cool-off has passed.
+    response = client.post(LOGIN, {"username": "ida@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_sets_the_users_language(client):
+    UserFactory(email="ida@example.org", language="sv")
+    response = client.post(LOGIN, {"username": "ida@example.org", "password": PASSWORD})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "sv"
+
+
+def test_logout_needs_post_and_ends_the_session(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_passwords_use_djangos_default_hasher_in_production_settings():
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from klynge import settings as production_settings
+
+    assert not hasattr(production_settings, "PASSWORD_HASHERS")
+    assert PBKDF2PasswordHasher.algorithm == "pbkdf2_sha256"

@@ -1,0 +1,130 @@
+import pytest
+from django.urls import reverse
+
+from klynge.core import audit
+from klynge.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_public_and_names_the_cluster(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Media City Odense</h1>" in html
+    assert 'href="/accounts/login/"' in html
+
+
+def test_every_page_has_a_strict_csp_without_inline_code(client):
+    csp = client.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in csp
+    assert "<script>" not in client.get("/").content.decode()
+
+
+def test_healthz_reports_the_database():
+    from django.test import Client
+
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_dashboard_requires_login(client):
+    response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/dashboard/"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "roles", "panels"),
+    [
+        ("staff_admin", ["staff_admin", "staff"], ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"]),
+        ("staff", ["staff"], ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"]),
+        ("member_admin", ["member_admin", "member_employee"], ["administered_organisations", "my_organisation", "invitations", "upcoming_events"]),
+        ("employee", ["member_employee"], ["my_organisation", "upcoming_events"]),
+        ("student", ["student"], ["talent", "learning_events", "upcoming_events"]),
+        ("founder", ["founder"], ["my_startup", "learning_events", "upcoming_events"]),
+    ],
+)
+def test_each_role_sees_its_own_dashboard(client, request, fixture, roles, panels):
+    client.force_login(request.getfixturevalue(fixture))
+    response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 200
+    assert response.context["roles"].ordered == roles
+    assert [panel.key for panel, _context in response.context["panels"]] == panels
+
+
+def test_navigation_follows_the_role(client, staff, staff_admin, employee):
+    def nav(user):
+        client.force_login(user)
+        return [str(label) for _url, label in client.get("/").context["nav_items"]]
+
+    assert nav(employee) == ["Home", "Dashboard"]
+    assert nav(staff) == ["Home", "Dashboard", "Invitations", "Audit log"]
+    assert nav(staff_admin) == ["Home", "Dashboard", "Invitations", "Audit log", "Administration"]
+
+
+def test_admin_site_is_for_staff_admins_only(client, staff, staff_admin, member_admin):
+    for user in (staff, member_admin):
+        client.force_login(user)
+        assert client.get("/admin/").status_code == 302  # back to the admin login
+    client.force_login(staff_admin)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_audit_log_is_for_staff(client, employee, staff):
+    client.force_login(employee)
+    assert client.get(reverse("core:audit_log")).status_code == 403
+    client.force_login(staff)
+    assert client.get(reverse("core:audit_log")).status_code == 200
+
+
+def test_audit_log_filters_by_action_and_actor(client, staff, employee, member_org):
+    audit.record(actor=staff, action="ecosystem.organisation.create", target=member_org)
+    audit.record(actor=employee, action="accounts.profile.update", target=employee)
+    client.force_login(staff)
+    page = client.get(reverse("core:audit_log"), {"action": "accounts.profile.update"}).context["page"]
+    assert [(e.actor_label, e.action, e.target_label) for e in page] == [
+        ("emp@fynsklyd.example", "accounts.profile.update", "Emil Ansat")
+    ]
+    page = client.get(reverse("core:audit_log"), {"actor": "staff@"}).context["page"]
+    assert [e.action for e in page] == ["ecosystem.organisation.create"]
+
+
+def test_audit_log_htmx_request_gets_only_the_table(client, staff, member_org):
+    audit.record(actor=staff, action="ecosystem.organisation.create", target=member_org)
+    client.force_login(staff)
+    response = client.get(reverse("core:audit_log"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<table" in html and "<html" not in html
+    assert "Fynsk Lyd ApS" in html
+
+
+def test_audit_log_rejects_reversed_dates_with_a_message(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("core:audit_log"), {"since": "2026-05-02", "until": "2026-05-01"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"until": ["The end date must not be before the start date."]}
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_audit_log_query_count_is_constant(client, staff, member_org, count, django_assert_num_queries):
+    for _ in range(count):
+        audit.record(actor=staff, action="ecosystem.organisation.create", target=member_org)
+    client.force_login(staff)
+    client.get(reverse("core:audit_log"))  # warm the content-type cache
+    # session, user, roles, filter choices (2), count, page
+    with django_assert_num_queries(7):
+        response = client.get(reverse("core:audit_log"))
+    assert len(response.context["page"]) == count
+    assert AuditEntry.objects.count() == count
+
+
+def test_unknown_page_is_a_localised_404(client):
+    response = client.get("/no-such-page/", headers={"accept-language": "da"})
+    assert response.status_code == 404
