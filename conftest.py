@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Each test's reports by phase ("setup", "call", "teardown"): lets fixtures react to a failure,
+# e.g. the browser tests take a screenshot.
+phase_report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def chromium_executable() -> str:
@@ -37,7 +40,9 @@ def _default_database_is_postgres() -> bool:
 
 
 def _missing_chromium_reason() -> str:
-    return f"Chromium not found at {chromium_executable()} (set KLYNGE_CHROMIUM or install chromium)"
+    return (
+        f"Chromium not found at {chromium_executable()} (set KLYNGE_CHROMIUM or install chromium)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,3 +70,21 @@ def pytest_runtest_setup(item):
 def chromium_path() -> str:
     """The Chromium executable the browser tests launch."""
     return chromium_executable()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    item.stash.setdefault(phase_report_key, {})[report.when] = report
+    return report
+
+
+@pytest.fixture
+def failure_check(request):
+    """A callable for fixture teardown: did this test's setup or call phase fail?"""
+
+    def failed() -> bool:
+        reports = request.node.stash.get(phase_report_key, {})
+        return any(report.failed for report in reports.values())
+
+    return failed

@@ -33,30 +33,42 @@ def staff_admin(db):
 
 @pytest.fixture
 def member_admin(member_org):
-    return user_with_role(AffiliationRole.MEMBER_ADMIN, member_org, email="boss@fynsklyd.example", name="Mette Boss")
+    return user_with_role(
+        AffiliationRole.MEMBER_ADMIN, member_org, email="boss@fynsklyd.example", name="Mette Boss"
+    )
 
 
 @pytest.fixture
 def employee(member_org):
-    return user_with_role(AffiliationRole.EMPLOYEE, member_org, email="emp@fynsklyd.example", name="Emil Ansat")
+    return user_with_role(
+        AffiliationRole.EMPLOYEE, member_org, email="emp@fynsklyd.example", name="Emil Ansat"
+    )
 
 
 @pytest.fixture
 def student(db):
     university = OrganisationFactory(
-        name="Syddansk Universitet", slug="sdu", kind="university",
+        name="Syddansk Universitet",
+        slug="sdu",
+        kind="university",
         membership_status=MembershipStatus.MEMBER,
     )
-    return user_with_role(AffiliationRole.STUDENT, university, email="stud@sdu.example", name="Sofie Studerende")
+    return user_with_role(
+        AffiliationRole.STUDENT, university, email="stud@sdu.example", name="Sofie Studerende"
+    )
 
 
 @pytest.fixture
 def founder(db):
     startup = OrganisationFactory(
-        name="Nyhedsrobot IVS", slug="nyhedsrobot", kind="startup",
+        name="Nyhedsrobot IVS",
+        slug="nyhedsrobot",
+        kind="startup",
         membership_status=MembershipStatus.PROSPECT,
     )
-    return user_with_role(AffiliationRole.FOUNDER, startup, email="founder@robot.example", name="Frida Founder")
+    return user_with_role(
+        AffiliationRole.FOUNDER, startup, email="founder@robot.example", name="Frida Founder"
+    )
 
 
 @pytest.fixture

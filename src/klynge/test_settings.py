@@ -18,7 +18,7 @@ os.environ.setdefault(
 )
 
 from klynge.settings import *  # noqa: F403
-from klynge.settings import DATA_DIR, DATABASES
+from klynge.settings import DATA_DIR, DATABASES, STATIC_ROOT
 
 # Plain HTTP in tests (the live server for the browser has no TLS).
 SESSION_COOKIE_SECURE = False

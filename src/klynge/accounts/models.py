@@ -107,7 +107,11 @@ class Invitation(models.Model):
     )
     message = models.TextField(_("personal message"), blank=True)
     invited_by = models.ForeignKey(
-        User, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+        User,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)

@@ -14,7 +14,8 @@ def people_with_affiliations() -> QuerySet[Person]:
     )
 
 
-def get_organisation(slug: str) -> Organisation:
+def get_organisation_for_user(user, slug: str) -> Organisation:
+    """The organisation with `slug` if the user may see it (every profile is public so far)."""
     return get_object_or_404(Organisation, slug=slug)
 
 

@@ -1,11 +1,11 @@
 from django.shortcuts import render
 
 from klynge.core.permissions import permission_required
-from klynge.ecosystem.selectors import get_organisation, organisation_people
+from klynge.ecosystem.selectors import get_organisation_for_user, organisation_people
 
 
 @permission_required(
-    "ecosystem.view_organisation", obj=lambda request, slug: get_organisation(slug)
+    "ecosystem.view_organisation", obj=lambda request, slug: get_organisation_for_user(request.user, slug)
 )
 def organisation_detail(request, slug, obj):
     show_people = request.user.has_perm("ecosystem.view_organisation_people", obj)

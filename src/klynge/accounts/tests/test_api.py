@@ -27,7 +27,9 @@ def test_people_is_403_for_a_member(api_client, employee):
 
 def test_people_lists_people_with_affiliations_for_staff(api_client, staff, member_org):
     client = api_client(staff)
-    person = PersonFactory(first_name="Ida", last_name="Aa", email="ida@example.org", title="Editor")
+    person = PersonFactory(
+        first_name="Ida", last_name="Aa", email="ida@example.org", title="Editor"
+    )
     AffiliationFactory(person=person, organisation=member_org, role="ceo")
     response = client.get("/api/v1/people")
     assert response.status_code == 200
@@ -35,15 +37,22 @@ def test_people_lists_people_with_affiliations_for_staff(api_client, staff, memb
     assert body["count"] == 1
     assert body["items"] == [
         {
-            "id": person.pk, "first_name": "Ida", "last_name": "Aa", "email": "ida@example.org",
+            "id": person.pk,
+            "first_name": "Ida",
+            "last_name": "Aa",
+            "email": "ida@example.org",
             "title": "Editor",
-            "affiliations": [{"organisation_id": member_org.pk, "organisation": "Fynsk Lyd ApS", "role": "ceo"}],
+            "affiliations": [
+                {"organisation_id": member_org.pk, "organisation": "Fynsk Lyd ApS", "role": "ceo"}
+            ],
         }
     ]
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_people_query_count_does_not_grow_with_rows(api_client, staff, member_org, count, django_assert_num_queries):
+def test_people_query_count_does_not_grow_with_rows(
+    api_client, staff, member_org, count, django_assert_num_queries
+):
     client = api_client(staff)
     for _ in range(count):
         AffiliationFactory(organisation=member_org)
@@ -55,13 +64,24 @@ def test_people_query_count_does_not_grow_with_rows(api_client, staff, member_or
 def test_me_reports_roles_and_affiliations(api_client, member_admin, member_org):
     response = api_client(member_admin).get("/api/v1/me")
     assert response.json() == {
-        "id": member_admin.pk, "email": "boss@fynsklyd.example", "name": "Mette Boss", "language": "",
+        "id": member_admin.pk,
+        "email": "boss@fynsklyd.example",
+        "name": "Mette Boss",
+        "language": "",
         "roles": ["member_admin", "member_employee"],
-        "affiliations": [{"organisation_id": member_org.pk, "organisation": "Fynsk Lyd ApS", "role": "member_admin"}],
+        "affiliations": [
+            {
+                "organisation_id": member_org.pk,
+                "organisation": "Fynsk Lyd ApS",
+                "role": "member_admin",
+            }
+        ],
     }
 
 
-def test_member_admin_invites_through_the_api_with_the_same_rules(api_client, member_admin, member_org, other_org):
+def test_member_admin_invites_through_the_api_with_the_same_rules(
+    api_client, member_admin, member_org, other_org
+):
     client = api_client(member_admin)
     created = client.post(
         "/api/v1/invitations",
@@ -82,12 +102,16 @@ def test_member_admin_invites_through_the_api_with_the_same_rules(api_client, me
 
 def test_api_input_errors_are_per_field_and_localised(api_client, staff):
     client = api_client(staff, **{"Accept-Language": "da"})
-    missing = client.post("/api/v1/invitations", {"role": "nonsense"}, content_type="application/json")
+    missing = client.post(
+        "/api/v1/invitations", {"role": "nonsense"}, content_type="application/json"
+    )
     assert missing.status_code == 422
     assert missing.json()["errors"]["email"] == ["Dette felt er påkrævet."]
     assert list(missing.json()["errors"]) == ["email", "role"]
     rejected = client.post(
-        "/api/v1/invitations", {"email": "not-an-email", "role": "employee"}, content_type="application/json"
+        "/api/v1/invitations",
+        {"email": "not-an-email", "role": "employee"},
+        content_type="application/json",
     )
     assert rejected.status_code == 400
     assert rejected.json()["errors"]["email"] == ["Indtast en gyldig e-mailadresse."]
@@ -95,6 +119,8 @@ def test_api_input_errors_are_per_field_and_localised(api_client, staff):
 
 
 def test_malformed_json_is_a_clear_4xx(api_client, staff):
-    response = api_client(staff).post("/api/v1/invitations", "{not json", content_type="application/json")
+    response = api_client(staff).post(
+        "/api/v1/invitations", "{not json", content_type="application/json"
+    )
     assert 400 <= response.status_code < 500
     assert Invitation.objects.count() == 0

@@ -21,7 +21,9 @@ def test_create_api_token_prints_only_a_working_token(staff):
 def test_create_api_token_for_unknown_email_fails_clearly():
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="No active user has the e-mail address 'nobody@example.org'"):
+    with pytest.raises(
+        CommandError, match=r"No active user has the e-mail address 'nobody@example\.org'"
+    ):
         call_command("create_api_token", "nobody@example.org")
 
 

@@ -24,7 +24,9 @@ def _invite(client, data, capture):
 
 
 def _link_from_mail() -> str:
-    return re.search(r"http://testserver(/accounts/invitations/accept/\S+/)", mail.outbox[-1].body).group(1)
+    return re.search(
+        r"http://testserver(/accounts/invitations/accept/\S+/)", mail.outbox[-1].body
+    ).group(1)
 
 
 def test_staff_invites_a_new_employee_who_accepts_and_signs_in(
@@ -33,13 +35,21 @@ def test_staff_invites_a_new_employee_who_accepts_and_signs_in(
     client.force_login(staff)
     response = _invite(
         client,
-        {"email": "New@Example.org", "role": "employee", "organisation": member_org.pk, "message": "Velkommen"},
+        {
+            "email": "New@Example.org",
+            "role": "employee",
+            "organisation": member_org.pk,
+            "message": "Velkommen",
+        },
         django_capture_on_commit_callbacks,
     )
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert (invitation.email, invitation.role, invitation.organisation, invitation.status) == (
-        "new@example.org", "employee", member_org, "pending"
+        "new@example.org",
+        "employee",
+        member_org,
+        "pending",
     )
     assert mail.outbox[0].to == ["new@example.org"]
     assert "Velkommen" in mail.outbox[0].body
@@ -48,7 +58,14 @@ def test_staff_invites_a_new_employee_who_accepts_and_signs_in(
     client.logout()
     link = _link_from_mail()
     assert client.get(link).status_code == 200
-    response = client.post(link, {"name": "Nina Ny", "password1": "a long passphrase 42", "password2": "a long passphrase 42"})
+    response = client.post(
+        link,
+        {
+            "name": "Nina Ny",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(email="new@example.org")
     assert user.check_password("a long passphrase 42")
@@ -68,69 +85,128 @@ def test_member_admin_invites_colleagues_to_their_own_organisation_only(
     client, member_admin, member_org, other_org, django_capture_on_commit_callbacks
 ):
     client.force_login(member_admin)
-    ok = _invite(client, {"email": "colleague@example.org", "role": "employee", "organisation": member_org.pk}, django_capture_on_commit_callbacks)
+    ok = _invite(
+        client,
+        {"email": "colleague@example.org", "role": "employee", "organisation": member_org.pk},
+        django_capture_on_commit_callbacks,
+    )
     assert ok.status_code == 302
-    refused = _invite(client, {"email": "x@example.org", "role": "employee", "organisation": other_org.pk}, django_capture_on_commit_callbacks)
+    refused = _invite(
+        client,
+        {"email": "x@example.org", "role": "employee", "organisation": other_org.pk},
+        django_capture_on_commit_callbacks,
+    )
     assert refused.status_code == 400
     assert "organisation" in refused.context["form"].errors
-    staff_invite = _invite(client, {"email": "y@example.org", "role": "staff"}, django_capture_on_commit_callbacks)
+    staff_invite = _invite(
+        client, {"email": "y@example.org", "role": "staff"}, django_capture_on_commit_callbacks
+    )
     assert staff_invite.status_code == 400
     assert list(Invitation.objects.values_list("email", flat=True)) == ["colleague@example.org"]
 
 
 def test_employee_cannot_invite(client, employee, member_org):
     client.force_login(employee)
-    response = client.post(reverse("accounts:invite"), {"email": "z@example.org", "role": "employee", "organisation": member_org.pk})
+    response = client.post(
+        reverse("accounts:invite"),
+        {"email": "z@example.org", "role": "employee", "organisation": member_org.pk},
+    )
     assert response.status_code == 403
     assert Invitation.objects.count() == 0
 
 
-def test_only_staff_admins_invite_staff(client, staff, staff_admin, django_capture_on_commit_callbacks):
+def test_only_staff_admins_invite_staff(
+    client, staff, staff_admin, django_capture_on_commit_callbacks
+):
     client.force_login(staff)
-    assert _invite(client, {"email": "a@example.org", "role": "staff"}, django_capture_on_commit_callbacks).status_code == 400
+    assert (
+        _invite(
+            client, {"email": "a@example.org", "role": "staff"}, django_capture_on_commit_callbacks
+        ).status_code
+        == 400
+    )
     client.force_login(staff_admin)
-    assert _invite(client, {"email": "a@example.org", "role": "staff"}, django_capture_on_commit_callbacks).status_code == 302
+    assert (
+        _invite(
+            client, {"email": "a@example.org", "role": "staff"}, django_capture_on_commit_callbacks
+        ).status_code
+        == 302
+    )
     client.logout()
-    client.post(_link_from_mail(), {"name": "Ny Kollega", "password1": "a long passphrase 42", "password2": "a long passphrase 42"})
+    client.post(
+        _link_from_mail(),
+        {
+            "name": "Ny Kollega",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
     assert User.objects.get(email="a@example.org").is_staff is True
 
 
 def test_bad_invitation_input_changes_nothing(client, staff, django_capture_on_commit_callbacks):
     client.force_login(staff)
-    response = _invite(client, {"email": "not-an-email", "role": "employee"}, django_capture_on_commit_callbacks)
+    response = _invite(
+        client, {"email": "not-an-email", "role": "employee"}, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 400
     assert response.context["form"].errors["email"] == ["Enter a valid email address."]
-    response = _invite(client, {"email": "ok@example.org", "role": "employee"}, django_capture_on_commit_callbacks)
-    assert response.context["form"].errors["organisation"] == ["Choose the organisation the person is invited to."]
+    response = _invite(
+        client, {"email": "ok@example.org", "role": "employee"}, django_capture_on_commit_callbacks
+    )
+    assert response.context["form"].errors["organisation"] == [
+        "Choose the organisation the person is invited to."
+    ]
     assert Invitation.objects.count() == 0
     assert mail.outbox == []
 
 
-def test_weak_password_on_acceptance_is_refused_with_nothing_created(client, staff, member_org, django_capture_on_commit_callbacks):
+def test_weak_password_on_acceptance_is_refused_with_nothing_created(
+    client, staff, member_org, django_capture_on_commit_callbacks
+):
     client.force_login(staff)
-    _invite(client, {"email": "new@example.org", "role": "employee", "organisation": member_org.pk}, django_capture_on_commit_callbacks)
+    _invite(
+        client,
+        {"email": "new@example.org", "role": "employee", "organisation": member_org.pk},
+        django_capture_on_commit_callbacks,
+    )
     client.logout()
-    response = client.post(_link_from_mail(), {"name": "Nina", "password1": "123", "password2": "123"})
+    response = client.post(
+        _link_from_mail(), {"name": "Nina", "password1": "123", "password2": "123"}
+    )
     assert response.status_code == 400
-    assert "This password is too short. It must contain at least 8 characters." in response.context["form"].errors["password1"]
+    assert (
+        "This password is too short. It must contain at least 8 characters."
+        in response.context["form"].errors["password1"]
+    )
     assert not User.objects.filter(email="new@example.org").exists()
     assert Invitation.objects.get().status == "pending"
 
 
 def test_revoked_and_expired_invitations_do_not_work(staff, member_org, client):
-    invitation = services.invite(actor=staff, email="a@example.org", role="employee", organisation=member_org)
+    invitation = services.invite(
+        actor=staff, email="a@example.org", role="employee", organisation=member_org
+    )
     services.revoke_invitation(actor=staff, invitation=invitation)
     assert invitation.status == "revoked"
-    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=None, expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        revoked_at=None, expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     invitation.refresh_from_db()
     assert invitation.status == "expired"
     with pytest.raises(ValidationError):
         services.revoke_invitation(actor=staff, invitation=invitation)
 
 
-def test_existing_user_accepts_while_signed_in(client, staff, member_org, employee, django_capture_on_commit_callbacks):
+def test_existing_user_accepts_while_signed_in(
+    client, staff, member_org, employee, django_capture_on_commit_callbacks
+):
     client.force_login(staff)
-    _invite(client, {"email": employee.email, "role": "member_admin", "organisation": member_org.pk}, django_capture_on_commit_callbacks)
+    _invite(
+        client,
+        {"email": employee.email, "role": "member_admin", "organisation": member_org.pk},
+        django_capture_on_commit_callbacks,
+    )
     link = _link_from_mail()
     client.force_login(employee)
     assert client.post(link).status_code == 302
@@ -138,9 +214,15 @@ def test_existing_user_accepts_while_signed_in(client, staff, member_org, employ
     assert roles_for(employee).has(Role.MEMBER_ADMIN)
 
 
-def test_invitation_for_someone_else_is_refused(client, staff, member_org, employee, django_capture_on_commit_callbacks):
+def test_invitation_for_someone_else_is_refused(
+    client, staff, member_org, employee, django_capture_on_commit_callbacks
+):
     client.force_login(staff)
-    _invite(client, {"email": "someone@example.org", "role": "employee", "organisation": member_org.pk}, django_capture_on_commit_callbacks)
+    _invite(
+        client,
+        {"email": "someone@example.org", "role": "employee", "organisation": member_org.pk},
+        django_capture_on_commit_callbacks,
+    )
     client.force_login(employee)
     response = client.post(_link_from_mail())
     assert response.status_code == 400
@@ -157,7 +239,9 @@ def test_one_link_accepted_twice_at_once_creates_one_account(staff_admin, member
     from unittest import mock
 
     with mock.patch("klynge.accounts.services.queue_email", side_effect=capture_link):
-        services.invite(actor=staff_admin, email="race@example.org", role="employee", organisation=member_org)
+        services.invite(
+            actor=staff_admin, email="race@example.org", role="employee", organisation=member_org
+        )
     token = token_holder["link"].rstrip("/").rsplit("/", 1)[1]
     results: list[str] = []
     barrier = threading.Barrier(2)
@@ -165,7 +249,9 @@ def test_one_link_accepted_twice_at_once_creates_one_account(staff_admin, member
     def accept():
         barrier.wait()
         try:
-            services.accept_invitation(token=token, name="Race Runner", password="a long passphrase 42")
+            services.accept_invitation(
+                token=token, name="Race Runner", password="a long passphrase 42"
+            )
             results.append("ok")
         except ValidationError:
             results.append("refused")
@@ -182,18 +268,31 @@ def test_one_link_accepted_twice_at_once_creates_one_account(staff_admin, member
     assert Affiliation.objects.filter(person__email="race@example.org").count() == 1
 
 
-def test_invitation_list_shows_staff_everything_and_admins_their_own(client, staff, member_admin, member_org, other_org):
+def test_invitation_list_shows_staff_everything_and_admins_their_own(
+    client, staff, member_admin, member_org, other_org
+):
     services.invite(actor=staff, email="a@example.org", role="employee", organisation=member_org)
     services.invite(actor=staff, email="b@example.org", role="employee", organisation=other_org)
     client.force_login(staff)
-    assert [i.email for i in client.get(reverse("accounts:invitations")).context["page"]] == ["b@example.org", "a@example.org"]
+    assert [i.email for i in client.get(reverse("accounts:invitations")).context["page"]] == [
+        "b@example.org",
+        "a@example.org",
+    ]
     client.force_login(member_admin)
-    assert [i.email for i in client.get(reverse("accounts:invitations")).context["page"]] == ["a@example.org"]
+    assert [i.email for i in client.get(reverse("accounts:invitations")).context["page"]] == [
+        "a@example.org"
+    ]
 
 
-def test_member_admin_cannot_revoke_another_organisations_invitation(client, staff, member_admin, other_org):
-    invitation = services.invite(actor=staff, email="b@example.org", role="employee", organisation=other_org)
+def test_member_admin_cannot_revoke_another_organisations_invitation(
+    client, staff, member_admin, other_org
+):
+    invitation = services.invite(
+        actor=staff, email="b@example.org", role="employee", organisation=other_org
+    )
     client.force_login(member_admin)
-    assert client.post(reverse("accounts:revoke_invitation", args=[invitation.pk])).status_code == 404
+    assert (
+        client.post(reverse("accounts:revoke_invitation", args=[invitation.pk])).status_code == 404
+    )
     invitation.refresh_from_db()
     assert invitation.status == "pending"

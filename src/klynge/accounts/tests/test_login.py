@@ -29,7 +29,9 @@ def test_wrong_password_shows_a_clear_message_and_does_not_sign_in(client):
 def test_wrong_password_message_is_localised(client):
     UserFactory(email="ida@example.org")
     response = client.post(
-        LOGIN, {"username": "ida@example.org", "password": "wrong"}, headers={"accept-language": "da"}
+        LOGIN,
+        {"username": "ida@example.org", "password": "wrong"},
+        headers={"accept-language": "da"},
     )
     assert response.context["form"].non_field_errors() == [
         "E-mail og adgangskode passer ikke til en konto. Prøv igen."

@@ -9,7 +9,9 @@ from klynge.accounts.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password(client, django_capture_on_commit_callbacks):
+def test_password_reset_mails_a_link_that_sets_a_new_password(
+    client, django_capture_on_commit_callbacks
+):
     user = UserFactory(email="ida@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:password_reset"), {"email": "ida@example.org"})
@@ -30,7 +32,9 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, django_cap
     assert user.check_password("a new long passphrase 42")
 
 
-def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(client, django_capture_on_commit_callbacks):
+def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302

@@ -17,13 +17,21 @@ def test_profile_update_changes_user_and_person(client, employee):
     client.force_login(employee)
     response = client.post(
         reverse("accounts:profile"),
-        {"name": "Emil Andersen", "language": "da", "title": "Producer", "phone": "+45 12 34 56 78"},
+        {
+            "name": "Emil Andersen",
+            "language": "da",
+            "title": "Producer",
+            "phone": "+45 12 34 56 78",
+        },
     )
     assert response.status_code == 302
     employee.refresh_from_db()
     person = Person.objects.get(user=employee)
     assert (employee.name, employee.language, person.title, person.phone) == (
-        "Emil Andersen", "da", "Producer", "+45 12 34 56 78"
+        "Emil Andersen",
+        "da",
+        "Producer",
+        "+45 12 34 56 78",
     )
 
 
@@ -49,10 +57,14 @@ def test_api_token_is_shown_once_stored_hashed_and_revocable(client, employee):
     assert secret not in token.token_hash
     # Shown once: the profile page afterwards does not contain it.
     assert secret not in client.get(reverse("accounts:profile")).content.decode()
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
 
     client.post(reverse("accounts:revoke_token", args=[token.pk]))
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
 
 
 def test_token_needs_a_name(client, employee):

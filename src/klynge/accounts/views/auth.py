@@ -13,7 +13,7 @@ def axes_username(request, credentials) -> str:
     return value.strip().lower()
 
 
-def locked_out(request, credentials, *args, **kwargs):
+def locked_out(request, original_response=None, credentials=None):
     """Shown instead of the login form after too many failed attempts (HTTP 429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)

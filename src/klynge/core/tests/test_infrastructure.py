@@ -20,7 +20,11 @@ def _run_klynge(env_overrides: dict[str, str], *args: str) -> subprocess.Complet
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **env_overrides}
     return subprocess.run(
         [sys.executable, "-m", "klynge", *(args or ("check",))],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -29,12 +33,27 @@ def _run_klynge(env_overrides: dict[str, str], *args: str) -> subprocess.Complet
     [
         ({"KLYNGE_DEBUG": "maybe"}, "KLYNGE_DEBUG must be a boolean"),
         ({"KLYNGE_DEBUG": "false"}, "KLYNGE_SECRET_KEY must be set when KLYNGE_DEBUG is false"),
-        ({"KLYNGE_DEBUG": "false", "KLYNGE_SECRET_KEY": "short"}, "KLYNGE_SECRET_KEY must be at least 32 characters"),
-        ({"KLYNGE_DEBUG": "true", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with postgres:// or sqlite:///"),
-        ({"KLYNGE_DEBUG": "true", "KLYNGE_EMAIL_BACKEND": "pigeon"}, "KLYNGE_EMAIL_BACKEND must be one of file, console, smtp"),
+        (
+            {"KLYNGE_DEBUG": "false", "KLYNGE_SECRET_KEY": "short"},
+            "KLYNGE_SECRET_KEY must be at least 32 characters",
+        ),
+        (
+            {"KLYNGE_DEBUG": "true", "DATABASE_URL": "mysql://x/y"},
+            "DATABASE_URL must start with postgres:// or sqlite:///",
+        ),
+        (
+            {"KLYNGE_DEBUG": "true", "KLYNGE_EMAIL_BACKEND": "pigeon"},
+            "KLYNGE_EMAIL_BACKEND must be one of file, console, smtp",
+        ),
         ({"KLYNGE_DEBUG": "true", "KLYNGE_EMAIL_BACKEND": "smtp"}, "KLYNGE_EMAIL_HOST must be set"),
-        ({"KLYNGE_DEBUG": "true", "KLYNGE_TIME_ZONE": "Mars/Olympus"}, "KLYNGE_TIME_ZONE must be an IANA time zone"),
-        ({"KLYNGE_DEBUG": "true", "KLYNGE_SQLITE_TIMEOUT": "soon"}, "KLYNGE_SQLITE_TIMEOUT must be a whole number"),
+        (
+            {"KLYNGE_DEBUG": "true", "KLYNGE_TIME_ZONE": "Mars/Olympus"},
+            "KLYNGE_TIME_ZONE must be an IANA time zone",
+        ),
+        (
+            {"KLYNGE_DEBUG": "true", "KLYNGE_SQLITE_TIMEOUT": "soon"},
+            "KLYNGE_SQLITE_TIMEOUT must be a whole number",
+        ),
     ],
 )
 def test_wrong_configuration_stops_startup_naming_the_variable(tmp_path, env, message):
@@ -48,10 +67,21 @@ def test_wrong_configuration_stops_startup_naming_the_variable(tmp_path, env, me
 def test_postgres_url_switches_the_engine(tmp_path):
     code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
     result = subprocess.run(
-        [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='klynge.settings'; django.setup(); {code}"],
-        env={"PATH": "/usr/bin:/bin", "KLYNGE_DEBUG": "true", "KLYNGE_DATA_DIR": str(tmp_path),
-             "DATABASE_URL": "postgres://u:p@db.example:5432/klynge"},
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='klynge.settings'; django.setup(); {code}",
+        ],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "KLYNGE_DEBUG": "true",
+            "KLYNGE_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://u:p@db.example:5432/klynge",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stdout.strip() == "django.db.backends.postgresql"
 

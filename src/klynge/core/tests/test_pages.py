@@ -43,9 +43,21 @@ def test_dashboard_requires_login(client):
 @pytest.mark.parametrize(
     ("fixture", "roles", "panels"),
     [
-        ("staff_admin", ["staff_admin", "staff"], ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"]),
-        ("staff", ["staff"], ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"]),
-        ("member_admin", ["member_admin", "member_employee"], ["administered_organisations", "my_organisation", "invitations", "upcoming_events"]),
+        (
+            "staff_admin",
+            ["staff_admin", "staff"],
+            ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"],
+        ),
+        (
+            "staff",
+            ["staff"],
+            ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"],
+        ),
+        (
+            "member_admin",
+            ["member_admin", "member_employee"],
+            ["administered_organisations", "my_organisation", "invitations", "upcoming_events"],
+        ),
         ("employee", ["member_employee"], ["my_organisation", "upcoming_events"]),
         ("student", ["student"], ["talent", "learning_events", "upcoming_events"]),
         ("founder", ["founder"], ["my_startup", "learning_events", "upcoming_events"]),
@@ -88,7 +100,9 @@ def test_audit_log_filters_by_action_and_actor(client, staff, employee, member_o
     audit.record(actor=staff, action="ecosystem.organisation.create", target=member_org)
     audit.record(actor=employee, action="accounts.profile.update", target=employee)
     client.force_login(staff)
-    page = client.get(reverse("core:audit_log"), {"action": "accounts.profile.update"}).context["page"]
+    page = client.get(reverse("core:audit_log"), {"action": "accounts.profile.update"}).context[
+        "page"
+    ]
     assert [(e.actor_label, e.action, e.target_label) for e in page] == [
         ("emp@fynsklyd.example", "accounts.profile.update", "Emil Ansat")
     ]
@@ -109,11 +123,15 @@ def test_audit_log_rejects_reversed_dates_with_a_message(client, staff):
     client.force_login(staff)
     response = client.get(reverse("core:audit_log"), {"since": "2026-05-02", "until": "2026-05-01"})
     assert response.status_code == 200
-    assert response.context["form"].errors == {"until": ["The end date must not be before the start date."]}
+    assert response.context["form"].errors == {
+        "until": ["The end date must not be before the start date."]
+    }
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_audit_log_query_count_is_constant(client, staff, member_org, count, django_assert_num_queries):
+def test_audit_log_query_count_is_constant(
+    client, staff, member_org, count, django_assert_num_queries
+):
     for _ in range(count):
         audit.record(actor=staff, action="ecosystem.organisation.create", target=member_org)
     client.force_login(staff)

@@ -1,6 +1,12 @@
 import factory
 
-from klynge.ecosystem.models import Affiliation, AffiliationRole, MembershipStatus, Organisation, Person
+from klynge.ecosystem.models import (
+    Affiliation,
+    AffiliationRole,
+    MembershipStatus,
+    Organisation,
+    Person,
+)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,72 @@
+"""`klynge serve` (what `make run` ends with) starts gunicorn and the worker, and stops both."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _command_lines_of_children(pid: int) -> list[str]:
+    lines = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                with open(f"/proc/{entry}/cmdline") as cmdline:
+                    lines.append(cmdline.read().replace("\0", " "))
+        except (OSError, ValueError, IndexError):
+            continue
+    return lines
+
+
+def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "KLYNGE_DEBUG": "true",
+        "KLYNGE_DATA_DIR": str(tmp_path),
+        "KLYNGE_LOG_LEVEL": "WARNING",
+    }
+    klynge = [sys.executable, "-m", "klynge"]
+    subprocess.run([*klynge, "migrate", "-v0"], env=env, check=True, timeout=120)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*klynge, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as response:
+                    body = json.loads(response.read())
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert body == {"status": "ok", "database": "ok"}
+        children = " ".join(_command_lines_of_children(server.pid))
+        assert "db_worker" in children
+        assert "gunicorn" in children
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    assert f"Klynge is running on http://127.0.0.1:{port}/" in output
