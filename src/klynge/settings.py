@@ -195,7 +195,15 @@ AXES_LOCKOUT_CALLABLE = "klynge.accounts.views.auth.locked_out"
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "klynge.accounts.views.auth.axes_username"
-AXES_IPWARE_PROXY_COUNT = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0) or None
+# The client address counts per login attempt. Behind N reverse proxies, KLYNGE_PROXY_COUNT=N
+# reads it from X-Forwarded-For; without proxies only the socket address is trusted, so a
+# forged header cannot dodge the limit.
+_proxy_count = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0)
+if _proxy_count:
+    AXES_IPWARE_PROXY_COUNT = _proxy_count
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,7 +5,8 @@ from klynge.ecosystem.selectors import get_organisation_for_user, organisation_p
 
 
 @permission_required(
-    "ecosystem.view_organisation", obj=lambda request, slug: get_organisation_for_user(request.user, slug)
+    "ecosystem.view_organisation",
+    obj=lambda request, slug: get_organisation_for_user(request.user, slug),
 )
 def organisation_detail(request, slug, obj):
     show_people = request.user.has_perm("ecosystem.view_organisation_people", obj)

@@ -70,3 +70,19 @@ def test_passwords_use_djangos_default_hasher_in_production_settings():
 
     assert not hasattr(production_settings, "PASSWORD_HASHERS")
     assert PBKDF2PasswordHasher.algorithm == "pbkdf2_sha256"
+
+
+def test_forged_forwarded_for_header_does_not_dodge_the_limit(client):
+    UserFactory(email="ida@example.org")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": "ida@example.org", "password": "wrong"},
+            headers={"x-forwarded-for": f"203.0.113.{n}"},
+        )
+    response = client.post(
+        LOGIN,
+        {"username": "ida@example.org", "password": PASSWORD},
+        headers={"x-forwarded-for": "198.51.100.7"},
+    )
+    assert response.status_code == 429

@@ -5,38 +5,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ecosystem', '0001_initial'),
+        ("ecosystem", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='short name')),
-                ('kind', models.CharField(choices=[('breakfast_seminar', 'Breakfast seminar'), ('workshop', 'Workshop'), ('course', 'Course'), ('member_meeting', 'Member meeting'), ('conference', 'Conference or festival'), ('hackathon', 'Hackathon'), ('study_trip', 'Study trip'), ('webinar', 'Webinar'), ('networking', 'Networking event')], max_length=20, verbose_name='kind')),
-                ('format', models.CharField(choices=[('onsite', 'On site'), ('online', 'Online'), ('hybrid', 'Hybrid')], max_length=10, verbose_name='format')),
-                ('visibility', models.CharField(choices=[('public', 'Public'), ('members', 'Members only'), ('invited', 'Invited only')], default='public', max_length=10, verbose_name='visibility')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('cancelled', 'Cancelled')], default='draft', max_length=10, verbose_name='status')),
-                ('starts_at', models.DateTimeField(db_index=True, verbose_name='starts')),
-                ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('venue', models.CharField(blank=True, max_length=200, verbose_name='venue')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('recording_url', models.URLField(blank=True, verbose_name='recording')),
-                ('organiser', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='organised_events', to='ecosystem.organisation', verbose_name='organiser')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="short name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("breakfast_seminar", "Breakfast seminar"),
+                            ("workshop", "Workshop"),
+                            ("course", "Course"),
+                            ("member_meeting", "Member meeting"),
+                            ("conference", "Conference or festival"),
+                            ("hackathon", "Hackathon"),
+                            ("study_trip", "Study trip"),
+                            ("webinar", "Webinar"),
+                            ("networking", "Networking event"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("onsite", "On site"), ("online", "Online"), ("hybrid", "Hybrid")],
+                        max_length=10,
+                        verbose_name="format",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("members", "Members only"),
+                            ("invited", "Invited only"),
+                        ],
+                        default="public",
+                        max_length=10,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(db_index=True, verbose_name="starts")),
+                ("ends_at", models.DateTimeField(verbose_name="ends")),
+                ("venue", models.CharField(blank=True, max_length=200, verbose_name="venue")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("recording_url", models.URLField(blank=True, verbose_name="recording")),
+                (
+                    "organiser",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="organised_events",
+                        to="ecosystem.organisation",
+                        verbose_name="organiser",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
-                'ordering': ['starts_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gte', models.F('starts_at'))), name='event_ends_after_start')],
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
+                "ordering": ["starts_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gte", models.F("starts_at"))),
+                        name="event_ends_after_start",
+                    )
+                ],
             },
         ),
     ]
