@@ -262,6 +262,7 @@ except (KeyError, ValueError):
         f"KLYNGE_TIME_ZONE must be an IANA time zone, not {TIME_ZONE!r}."
     ) from None
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["klynge.formats"]
 KLYNGE_CURRENCIES = ("DKK", "NOK", "SEK", "EUR")
 KLYNGE_CURRENCY = env.get_choice("KLYNGE_CURRENCY", "DKK", KLYNGE_CURRENCIES)
 KLYNGE_CLUSTER_NAME = env.get_str("KLYNGE_CLUSTER_NAME", "Media City Odense")

@@ -158,3 +158,15 @@ def test_database_worker_runs_queued_email(mailoutbox):
     assert [m.subject for m in mailoutbox] == ["Hej"]
     result.refresh()
     assert result.status == "SUCCESSFUL"
+
+
+def test_dates_are_written_the_european_way_in_every_language():
+    import datetime
+
+    from django.utils import formats, translation
+
+    moment = datetime.datetime(2026, 11, 22, 14, 5)
+    expected = {"en": "22/11/2026 14:05", "da": "22.11.2026 14:05", "sv": "2026-11-22 14:05"}
+    for language, text in expected.items():
+        with translation.override(language):
+            assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == text
