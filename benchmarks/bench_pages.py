@@ -64,7 +64,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    with open(os.devnull, "w") as devnull:
+        call_command("load_demo", stdout=devnull)
 
     from klynge.accounts.models import User
     from klynge.accounts.services import create_api_token
