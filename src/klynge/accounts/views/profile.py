@@ -24,9 +24,7 @@ def _profile_context(request, form, token_form, new_secret=None):
     }
 
 
-@permission_required("accounts.manage_own_profile")
-def profile(request):
-    user = request.user
+def _profile_form(user, data=None) -> ProfileForm:
     person = Person.objects.filter(user=user).first()
     initial = {
         "name": user.name,
@@ -34,7 +32,13 @@ def profile(request):
         "title": person.title if person else "",
         "phone": person.phone if person else "",
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    return ProfileForm(data, initial=initial)
+
+
+@permission_required("accounts.manage_own_profile")
+def profile(request):
+    user = request.user
+    form = _profile_form(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_profile(actor=user, user=user, **form.cleaned_data)
@@ -61,15 +65,7 @@ def create_token(request):
         else:
             messages.success(request, _("Token created. Copy it now: it is shown only this once."))
             token_form = ApiTokenForm()
-    person = Person.objects.filter(user=request.user).first()
-    form = ProfileForm(
-        initial={
-            "name": request.user.name,
-            "language": request.user.language,
-            "title": person.title if person else "",
-            "phone": person.phone if person else "",
-        }
-    )
+    form = _profile_form(request.user)
     return render(
         request, "accounts/profile.html", _profile_context(request, form, token_form, new_secret)
     )
