@@ -19,6 +19,7 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ida@example.org"]
+    assert message.subject == "Choose a new password for Media City Odense"
     link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body).group(1)
 
     form_page = client.get(link, follow=True)

@@ -47,6 +47,8 @@ password_reset = public(
         email_template_name="accounts/emails/password_reset.txt",
         subject_template_name="accounts/emails/password_reset_subject.txt",
         success_url=reverse_lazy("accounts:password_reset_done"),
+        # The mail names the cluster, not the host name Django would use.
+        extra_email_context={"site_name": settings.KLYNGE_CLUSTER_NAME},
     )
 )
 password_reset_done = public(
