@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "klynge.ecosystem",
     "klynge.accounts",
     "klynge.events",
+    "klynge.membership",
+    "klynge.crm",
 ]
 
 MIDDLEWARE = [

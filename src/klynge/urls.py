@@ -10,8 +10,10 @@ admin.site.site_header = "Klynge"
 urlpatterns = [
     path("", include("klynge.core.urls")),
     path("accounts/", include("klynge.accounts.urls")),
-    path("organisations/", include("klynge.ecosystem.urls")),
+    path("directory/", include("klynge.ecosystem.urls")),
     path("events/", include("klynge.events.urls")),
+    path("membership/", include("klynge.membership.urls")),
+    path("crm/", include("klynge.crm.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

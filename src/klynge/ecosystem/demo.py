@@ -238,7 +238,7 @@ class _Builder:
         if organisation is None:
             organisation = services.create_organisation(
                 actor=None, name=name, kind=kind, country=country, slug=slug, city=city,
-                website=website, description=description, membership_status=status,
+                website=website, description_en=description, membership_status=status,
             )  # fmt: skip
             self.summary.organisations += 1
         self.organisations[slug] = organisation

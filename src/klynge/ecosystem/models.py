@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core.models import TimeStampedModel
+from klynge.ecosystem.validators import validate_logo
 
 
 class TripleHelix(models.TextChoices):
@@ -58,6 +59,96 @@ class MembershipStatus(models.TextChoices):
     FORMER = "former", _("Former member")
 
 
+class SizeBand(models.TextChoices):
+    """EU SME size classes by head count."""
+
+    MICRO = "micro", _("Micro (under 10 employees)")
+    SMALL = "small", _("Small (10–49 employees)")
+    MEDIUM = "medium", _("Medium (50–249 employees)")
+    LARGE = "large", _("Large (250 employees or more)")
+
+
+def size_band_for(employees: int | None) -> str:
+    if employees is None:
+        return ""
+    if employees < 10:
+        return SizeBand.MICRO
+    if employees < 50:
+        return SizeBand.SMALL
+    if employees < 250:
+        return SizeBand.MEDIUM
+    return SizeBand.LARGE
+
+
+class Sector(models.Model):
+    """A node of the media taxonomy (labels in `taxonomy.SECTORS`)."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    def __str__(self) -> str:
+        from klynge.ecosystem.taxonomy import SECTOR_LABELS
+
+        return str(SECTOR_LABELS.get(self.slug, self.slug))
+
+
+class NaceCode(models.Model):
+    """NACE Rev. 2 (Eurostat): section, division, group or class."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=300)
+    level = models.PositiveSmallIntegerField()
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("NACE code")
+        verbose_name_plural = _("NACE codes")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Sdg(models.Model):
+    """One of the 17 UN Sustainable Development Goals (labels in `taxonomy.SDGS`)."""
+
+    number = models.PositiveSmallIntegerField(primary_key=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("sustainable development goal")
+        verbose_name_plural = _("sustainable development goals")
+
+    def __str__(self) -> str:
+        from klynge.ecosystem.taxonomy import SDGS
+
+        return f"{self.number}. {SDGS.get(self.number, '')}"
+
+
+class Tag(models.Model):
+    """A free keyword for competences, offers, needs and interests, shared across the directory."""
+
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Country(models.TextChoices):
     DENMARK = "DK", _("Denmark")
     NORWAY = "NO", _("Norway")
@@ -80,17 +171,92 @@ class Organisation(TimeStampedModel):
         db_index=True,
     )
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    registry_number = models.CharField(
+        _("registry number"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "CVR in Denmark, organisasjonsnummer in Norway, organisationsnummer in Sweden."
+        ),
+    )
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    size_band = models.CharField(
+        _("size"), max_length=10, choices=SizeBand.choices, blank=True, editable=False
+    )
+    founded_year = models.PositiveSmallIntegerField(_("founded"), null=True, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True, db_index=True)
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    logo = models.ImageField(
+        _("logo"), upload_to="logos/%Y/", blank=True, validators=[validate_logo]
+    )
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_da = models.TextField(_("description (Danish)"), blank=True)
+    sectors = models.ManyToManyField(
+        Sector, verbose_name=_("sectors"), blank=True, related_name="organisations"
+    )
+    nace_codes = models.ManyToManyField(
+        NaceCode, verbose_name=_("NACE codes"), blank=True, related_name="organisations"
+    )
+    sdgs = models.ManyToManyField(
+        Sdg, verbose_name=_("SDGs"), blank=True, related_name="organisations"
+    )
+    competences = models.ManyToManyField(
+        Tag, verbose_name=_("competences"), blank=True, related_name="+"
+    )
+    offers = models.ManyToManyField(Tag, verbose_name=_("offers"), blank=True, related_name="+")
+    needs = models.ManyToManyField(Tag, verbose_name=_("needs"), blank=True, related_name="+")
+    offers_text = models.TextField(_("what we can provide"), blank=True)
+    needs_text = models.TextField(_("what we look for"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        help_text=_("Set when staff merged this duplicate into another organisation."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            models.UniqueConstraint(Lower("name"), "country", name="organisation_unique_name")
+            models.UniqueConstraint(
+                Lower("name"),
+                "country",
+                condition=Q(merged_into__isnull=True),
+                name="organisation_unique_name",
+            ),
+            # The registry number is the de-duplication key: one live organisation per number.
+            models.UniqueConstraint(
+                "country",
+                "registry_number",
+                condition=~Q(registry_number="") & Q(merged_into__isnull=True),
+                name="organisation_unique_registry_number",
+            ),
         ]
+
+    def save(self, *args, **kwargs):
+        self.size_band = size_band_for(self.employees)
+        if kwargs.get("update_fields") is not None and "employees" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "size_band"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("ecosystem:organisation", args=[self.slug])
+
+    @property
+    def description(self) -> str:
+        """The description in the reader's language (Danish or English), else the other one."""
+        if translation.get_language() == "da":
+            return self.description_da or self.description_en
+        return self.description_en or self.description_da
 
     def __str__(self) -> str:
         return self.name
@@ -110,8 +276,21 @@ class Person(TimeStampedModel):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("e-mail"), blank=True)
+    other_emails = models.JSONField(_("other e-mails"), default=list, blank=True)
     title = models.CharField(_("job title"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("Language codes, e.g. da, en.")
+    )
+    interests = models.ManyToManyField(
+        Tag, verbose_name=_("interests"), blank=True, related_name="+"
+    )
+    bio = models.TextField(_("about"), blank=True)
+    # Current consents; every change is also kept in ConsentRecord.
+    listed_in_directory = models.BooleanField(_("listed in the directory"), default=False)
+    newsletter = models.BooleanField(_("receives the newsletter"), default=False)
+    photos = models.BooleanField(_("may appear in photos"), default=False)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -137,6 +316,43 @@ class Person(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("ecosystem:person", args=[self.pk])
+
+
+class ConsentKind(models.TextChoices):
+    DIRECTORY = "directory", _("Listed in the directory")
+    NEWSLETTER = "newsletter", _("Newsletter")
+    PHOTOS = "photos", _("Photos")
+
+
+CONSENT_FIELD = {
+    ConsentKind.DIRECTORY: "listed_in_directory",
+    ConsentKind.NEWSLETTER: "newsletter",
+    ConsentKind.PHOTOS: "photos",
+}
+
+
+class ConsentRecord(models.Model):
+    """One change of one consent: the history behind the flags on Person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_records")
+    kind = models.CharField(_("consent"), max_length=20, choices=ConsentKind.choices)
+    granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("when"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("how"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.kind} {self.granted}"
 
 
 class AffiliationRole(models.TextChoices):
@@ -199,3 +415,33 @@ class Affiliation(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("ecosystem:organisation", args=[self.organisation.slug])
+
+
+class RelationKind(models.TextChoices):
+    PARTNER = "partner", _("Partner of")
+    OWNER = "owner", _("Owner of")
+    SPIN_OFF = "spin_off", _("Spin-off of")
+    SUPPLIER = "supplier", _("Supplier to")
+    INVESTOR = "investor", _("Investor in")
+    CLUSTER_MEMBER = "cluster_member", _("Member of cluster")
+
+
+class OrganisationRelation(TimeStampedModel):
+    """A typed tie from one organisation to another (`source` is <kind> `target`)."""
+
+    source = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="relations_out")
+    target = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(_("relation"), max_length=20, choices=RelationKind.choices)
+    start_year = models.PositiveSmallIntegerField(_("since"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="relation_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="relation_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.get_kind_display()} · {self.target}"

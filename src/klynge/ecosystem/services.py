@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from klynge.core import audit
-from klynge.ecosystem.models import Affiliation, Organisation, Person
+from klynge.ecosystem.models import (
+    CONSENT_FIELD,
+    Affiliation,
+    ConsentKind,
+    ConsentRecord,
+    Organisation,
+    Person,
+)
+from klynge.ecosystem.registry import clean_registry_number
+
+_M2M_FIELDS = {"sectors", "nace_codes", "sdgs", "competences", "offers", "needs"}
 
 
 def unique_slug(name: str) -> str:
@@ -19,20 +31,105 @@ def unique_slug(name: str) -> str:
     return slug
 
 
+def _check_registry_number(organisation: Organisation) -> None:
+    """Normalises and validates the registry number; refuses a second live organisation with it."""
+    try:
+        organisation.registry_number = clean_registry_number(
+            organisation.country, organisation.registry_number
+        )
+    except ValidationError as error:
+        raise ValidationError({"registry_number": error.messages}) from None
+    if organisation.registry_number:
+        duplicate = (
+            Organisation.objects.filter(
+                country=organisation.country,
+                registry_number=organisation.registry_number,
+                merged_into__isnull=True,
+            )
+            .exclude(pk=organisation.pk)
+            .first()
+        )
+        if duplicate is not None:
+            raise ValidationError(
+                {
+                    "registry_number": [
+                        _("%(name)s already has this registry number.") % {"name": duplicate.name}
+                    ]
+                }
+            )
+
+
 @transaction.atomic
-def create_organisation(*, actor, name: str, kind: str, country: str, **fields) -> Organisation:
-    """Creates an organisation (slug derived from the name)."""
+def create_organisation(
+    *, actor, name: str, kind: str, country: str, registry_number: str = "", **fields
+) -> Organisation:
+    """Creates an organisation (slug derived from the name); many-to-many tags are set after.
+
+    Refuses a registry number with a wrong check digit or one another organisation has.
+    """
+    relations = {key: fields.pop(key) for key in list(fields) if key in _M2M_FIELDS}
     organisation = Organisation(
-        name=name,
+        name=name.strip(),
         kind=kind,
         country=country,
+        registry_number=registry_number,
         slug=fields.pop("slug", "") or unique_slug(name),
         **fields,
     )
+    _check_registry_number(organisation)
     organisation.full_clean()
     organisation.save()
+    for field, values in relations.items():
+        getattr(organisation, field).set(values)
     audit.record(actor=actor, action="ecosystem.organisation.create", target=organisation)
     return organisation
+
+
+@transaction.atomic
+def update_organisation(*, actor, organisation: Organisation, **changes) -> Organisation:
+    """Changes the given fields (and many-to-many tags); records what changed in the audit log."""
+    relations = {key: changes.pop(key) for key in list(changes) if key in _M2M_FIELDS}
+    before = {field: getattr(organisation, field) for field in changes}
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    if "registry_number" in changes or "country" in changes:
+        _check_registry_number(organisation)
+    organisation.full_clean()
+    organisation.save()
+    for field, values in relations.items():
+        getattr(organisation, field).set(values)
+    changed = {
+        field: [str(before[field]), str(getattr(organisation, field))]
+        for field in changes
+        if before[field] != getattr(organisation, field)
+    }
+    if changed or relations:
+        audit.record(
+            actor=actor,
+            action="ecosystem.organisation.update",
+            target=organisation,
+            data={"changed": changed, "tags": sorted(relations)},
+        )
+    return organisation
+
+
+@transaction.atomic
+def set_consent(*, actor, person: Person, kind: str, granted: bool, source: str = "") -> Person:
+    """Sets one consent flag on the person and keeps the change in the consent history."""
+    field = CONSENT_FIELD[ConsentKind(kind)]
+    if getattr(person, field) != granted:
+        setattr(person, field, granted)
+        person.save(update_fields=[field, "updated_at"])
+        ConsentRecord.objects.create(
+            person=person, kind=kind, granted=granted, recorded_by=actor, source=source
+        )
+        audit.record(
+            actor=actor,
+            action="ecosystem.consent.change",
+            target=person,
+            data={"kind": kind, "granted": granted},
+        )
+    return person
 
 
 @transaction.atomic

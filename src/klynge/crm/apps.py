@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmConfig(AppConfig):
+    name = "klynge.crm"
+    label = "crm"
+    verbose_name = _("Relations (CRM)")
+
+    def ready(self) -> None:
+        from klynge.crm import panels  # noqa: F401  (registers the dashboard panels)

@@ -1,0 +1,1 @@
+"""Dashboard panels of this app (see klynge.core.dashboard)."""

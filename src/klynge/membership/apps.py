@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembershipConfig(AppConfig):
+    name = "klynge.membership"
+    label = "membership"
+    verbose_name = _("Membership and invoices")
+
+    def ready(self) -> None:
+        from klynge.membership import panels  # noqa: F401  (registers the dashboard panels)
