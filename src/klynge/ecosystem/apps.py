@@ -9,3 +9,4 @@ class EcosystemConfig(AppConfig):
 
     def ready(self) -> None:
         from klynge.ecosystem import panels  # noqa: F401  (registers the dashboard panels)
+        from klynge.ecosystem import network, privacy  # noqa: F401  (their permissions and registries)
