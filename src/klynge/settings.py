@@ -269,6 +269,31 @@ KLYNGE_CURRENCIES = ("DKK", "NOK", "SEK", "EUR")
 KLYNGE_CURRENCY = env.get_choice("KLYNGE_CURRENCY", "DKK", KLYNGE_CURRENCIES)
 KLYNGE_CLUSTER_NAME = env.get_str("KLYNGE_CLUSTER_NAME", "Media City Odense")
 
+# --- Membership and invoices (see klynge/membership/conf.py) --------------------------------
+
+
+def _vat_rates() -> dict[str, int]:
+    rates = {}
+    for item in env.get_list("KLYNGE_VAT_RATES", ["DK=25", "NO=25", "SE=25"]):
+        country, _sep, rate = item.partition("=")
+        if len(country) != 2 or not rate.strip().isdigit() or int(rate) > 100:
+            raise ConfigurationError(
+                f"KLYNGE_VAT_RATES must look like DK=25,NO=25,SE=25, not {item!r}."
+            )
+        rates[country.upper()] = int(rate)
+    return rates
+
+
+KLYNGE_VAT_RATES = _vat_rates()
+KLYNGE_INVOICE_PAYMENT_DAYS = env.get_int("KLYNGE_INVOICE_PAYMENT_DAYS", 30, minimum=0)
+KLYNGE_RENEWAL_NOTICE_DAYS = env.get_int("KLYNGE_RENEWAL_NOTICE_DAYS", 30, minimum=0)
+KLYNGE_MEMBERSHIP_GRACE_DAYS = env.get_int("KLYNGE_MEMBERSHIP_GRACE_DAYS", 30, minimum=0)
+KLYNGE_INVOICE_FIRST_NUMBER = env.get_int("KLYNGE_INVOICE_FIRST_NUMBER", 1, minimum=1)
+# On every invoice: the cluster's postal address ("|" separates lines), registry number, bank.
+KLYNGE_SELLER_ADDRESS = env.get_str("KLYNGE_SELLER_ADDRESS").replace("|", "\n")
+KLYNGE_SELLER_REGISTRY_NUMBER = env.get_str("KLYNGE_SELLER_REGISTRY_NUMBER")
+KLYNGE_PAYMENT_DETAILS = env.get_str("KLYNGE_PAYMENT_DETAILS")
+
 # --- Static files and uploads ---------------------------------------------------------------
 
 STATIC_URL = "/static/"

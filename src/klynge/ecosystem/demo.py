@@ -105,6 +105,49 @@ ORGANISATIONS = [
     ("malmo-universitet", "Malmö universitet", K.UNIVERSITY, MEMBER, "SE", "Malmö", "https://mau.se", "Malmö University."),
 ]
 
+# Regions by city, and sectors and SDGs per organisation (neutral public facts).
+REGIONS = {
+    "Odense": "Syddanmark", "Aarhus": "Midtjylland", "Struer": "Midtjylland",
+    "København": "Hovedstaden", "Bergen": "Vestland", "Oslo": "Oslo", "Stavanger": "Rogaland",
+    "Malmö": "Skåne", "Helsingborg": "Skåne", "Karlskrona": "Blekinge",
+}
+SECTORS_OF = {
+    "tv-2-danmark": ["tv", "journalism"], "vizrt": ["broadcast_tech"], "vimond": ["streaming"],
+    "nrk": ["tv", "audio", "journalism"], "tv-2-norge": ["tv", "journalism"],
+    "dagens-naeringsliv": ["journalism"], "faktisk-no": ["journalism", "ai"], "highsoft": ["data"],
+    "everviz": ["data", "journalism"], "factiverse": ["ai", "journalism"],
+    "mjoll": ["broadcast_tech"], "7-mountains": ["broadcast_tech"], "myreze": ["xr", "broadcast_tech"],
+    "motion-corporation": ["streaming"], "global-m": ["streaming"], "mobica": ["technology"],
+    "vuu": ["streaming"], "visualyst": ["data"], "scriptix": ["ai", "audio"],
+    "fonn-group": ["broadcast_tech"], "syddansk-universitet": ["education_research"],
+    "universitetet-i-bergen": ["education_research"], "malmo-universitet": ["education_research"],
+    "danish-sound-cluster": ["audio"], "vision-denmark": ["film", "tv"],
+    "moving-media-southern-sweden": ["film", "games"],
+}
+SDGS_OF = {"media-city-odense": [4, 8, 9, 11], "syddansk-universitet": [4],
+           "universitetet-i-bergen": [4], "malmo-universitet": [4], "odense-kommune": [11]}
+# (source, kind, target): ties the seed documents describe.
+RELATIONS = [
+    ("everviz", "spin_off", "highsoft"),
+    ("fonn-group", "owner", "mjoll"),
+    ("fonn-group", "owner", "7-mountains"),
+    ("media-city-odense", "partner", "media-city-bergen"),
+    ("media-city-odense", "partner", "odense-robotics"),
+    ("media-city-odense", "partner", "digitallead"),
+    ("media-city-odense", "partner", "danish-sound-cluster"),
+    ("media-city-odense", "partner", "vision-denmark"),
+    ("universitetet-i-bergen", "partner", "media-city-bergen"),
+    ("universitetet-i-bergen", "partner", "tv-2-norge"),
+    ("universitetet-i-bergen", "partner", "nrk"),
+    ("media-city-bergen", "partner", "norwegian-cognitive-center"),
+    ("media-city-bergen", "partner", "nordic-5g-consortium"),
+] + [
+    (slug, "cluster_member", "media-city-bergen")
+    for slug in ("vizrt", "vimond", "tv-2-norge", "dagens-naeringsliv", "faktisk-no", "highsoft",
+                 "everviz", "factiverse", "mjoll", "7-mountains", "myreze", "motion-corporation",
+                 "global-m")
+]
+
 # Chief executives (or contacts) of these members sit on the board of the cluster.
 BOARD = ["tv-2-danmark", "odense-kommune", "syddansk-universitet", "vizrt"]
 
@@ -336,6 +379,34 @@ def load_demo(*, stdout=None) -> DemoSummary:
         day = _working_day(today + datetime.timedelta(days=days))
         starts_at = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=COPENHAGEN)
         builder.event(slug, title, kind, fmt, vis, MCO, starts_at, hours, "Odense", summary)
+    _enrich()
     if stdout is not None:
         stdout.write(str(builder.summary))
     return builder.summary
+
+
+def _enrich() -> None:
+    """Regions, sectors, SDGs and relations, added only where missing (idempotent)."""
+    from klynge.ecosystem.models import OrganisationRelation, Sdg, Sector
+    from klynge.ecosystem.services_relations import add_relation
+
+    organisations = {
+        o.slug: o for o in Organisation.objects.filter(slug__in=[r[0] for r in ORGANISATIONS])
+    }
+    sectors = {sector.slug: sector for sector in Sector.objects.all()}
+    sdgs = {sdg.number: sdg for sdg in Sdg.objects.all()}
+    for slug, organisation in organisations.items():
+        region = REGIONS.get(organisation.city, "")
+        if region and not organisation.region:
+            Organisation.objects.filter(pk=organisation.pk).update(region=region)
+        if slug in SECTORS_OF and not organisation.sectors.exists():
+            organisation.sectors.set([sectors[key] for key in SECTORS_OF[slug]])
+        if slug in SDGS_OF and not organisation.sdgs.exists():
+            organisation.sdgs.set([sdgs[number] for number in SDGS_OF[slug]])
+    for source, kind, target in RELATIONS:
+        if not OrganisationRelation.objects.filter(
+            source=organisations[source], target=organisations[target], kind=kind
+        ).exists():
+            add_relation(
+                actor=None, source=organisations[source], target=organisations[target], kind=kind
+            )

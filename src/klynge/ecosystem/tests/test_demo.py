@@ -214,3 +214,17 @@ def test_working_days_skip_weekends_and_holidays():
     assert _working_day(datetime.date(2026, 11, 22)) == datetime.date(2026, 11, 24)
     assert _working_day(datetime.date(2026, 12, 25)) == datetime.date(2027, 1, 7)
     assert _working_day(datetime.date(2027, 7, 1)) == datetime.date(2027, 8, 3)
+
+
+@pytest.mark.django_db
+def test_the_command_adds_memberships_crm_and_ties_and_is_idempotent():
+    call_command("load_demo", stdout=StringIO())
+    counts = {model._meta.label: model.objects.count() for model in apps.get_models()}
+    call_command("load_demo", stdout=StringIO())
+    assert {model._meta.label: model.objects.count() for model in apps.get_models()} == counts
+    members = Organisation.objects.filter(membership_status="member")
+    assert counts["membership.Membership"] == members.count()
+    assert counts["membership.Tier"] == 5
+    assert counts["ecosystem.OrganisationRelation"] == 26
+    assert counts["crm.Account"] > 0
+    assert Organisation.objects.get(slug="tv-2-danmark").region == "Syddanmark"

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('ecosystem', '0004_search_index'),
+        ('ecosystem', '0002_taxonomies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

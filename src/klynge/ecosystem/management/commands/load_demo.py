@@ -1,8 +1,11 @@
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from klynge.accounts.models import User
+from klynge.crm.demo import load_crm_demo
 from klynge.ecosystem.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from klynge.ecosystem.models import Organisation
+from klynge.membership.demo import load_demo_memberships
 
 
 class Command(BaseCommand):
@@ -22,7 +25,11 @@ class Command(BaseCommand):
         if if_empty and Organisation.objects.exists():
             self.stdout.write("Organisations exist already; the demo data was not loaded.")
         else:
-            summary = load_demo()
+            with transaction.atomic():
+                summary = load_demo()
+                # The other apps' demo parts build on the organisations and logins.
+                load_demo_memberships()
+                load_crm_demo()
             if summary.created_anything:
                 self.stdout.write(self.style.SUCCESS(str(summary)))
             else:
