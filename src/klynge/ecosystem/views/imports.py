@@ -1,0 +1,357 @@
+"""Staff pages: import organisations from CSV/XLSX (upload → map columns and dry run → commit),
+and find and merge duplicate organisations.
+
+The uploaded file waits between the steps in ``DATA_DIR/imports/<token><suffix>``; the random
+token lives only in the session, so nobody else can reach the file. Committing (or cancelling)
+deletes it; files older than a day are swept on the next upload.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+import rules
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from klynge.accounts.predicates import is_cluster_staff
+from klynge.core.permissions import permission_required
+from klynge.ecosystem import importing
+from klynge.ecosystem.merging import merge_organisations, possible_duplicates
+from klynge.ecosystem.models import Organisation
+
+# TODO(lead): move these two into ecosystem/rules.py (set_perm keeps a re-import harmless).
+rules.set_perm("ecosystem.import_organisations", is_cluster_staff)
+rules.set_perm("ecosystem.merge_organisations", is_cluster_staff)
+
+SESSION_KEY = "ecosystem_import"
+MAX_ERRORS_SHOWN = 5000
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+_STALE_SECONDS = 24 * 3600
+
+
+# --- Upload ----------------------------------------------------------------------------------
+
+
+class _SizeLimitHandler(FileUploadHandler):
+    """Stops storing an upload as soon as it passes the import's size limit (the rest of the
+    request body is read and dropped, so the browser gets the page with the message)."""
+
+    too_large = False
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # A body far beyond the limit is refused before a byte of the file is stored.
+        self.too_large = content_length > importing.MAX_FILE_BYTES + 64 * 1024
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        if self.too_large:
+            raise StopUpload(connection_reset=False)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > importing.MAX_FILE_BYTES:
+            self.too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV or XLSX file"),
+        help_text=gettext_lazy(
+            "UTF-8 CSV (comma or semicolon separated) or an Excel workbook (.xlsx), at most "
+            "50 MB. The first row names the columns; name, registry number and country are "
+            "required."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
+    def clean(self):
+        if self.too_large:
+            raise ValidationError(importing._size_limit_message())
+        return super().clean()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > importing.MAX_FILE_BYTES:
+            raise ValidationError(importing._size_limit_message())
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in _SUFFIXES:
+            raise ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
+def _imports_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _sweep_stale(folder: Path) -> None:
+    cutoff = time.time() - _STALE_SECONDS
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _stored(request) -> tuple[dict, Path] | None:
+    """The session's pending import and its file, if both are still there."""
+    state = request.session.get(SESSION_KEY)
+    if not state or not _TOKEN.match(state.get("token", "")):
+        return None
+    if state.get("suffix") not in _SUFFIXES:
+        return None
+    path = _imports_dir() / f"{state['token']}{state['suffix']}"
+    return (state, path) if path.is_file() else None
+
+
+def _forget(request) -> None:
+    stored = _stored(request)
+    if stored is not None:
+        stored[1].unlink(missing_ok=True)
+    request.session.pop(SESSION_KEY, None)
+
+
+@csrf_exempt  # the upload handler must be set before the CSRF check reads the body
+@permission_required("ecosystem.import_organisations")
+def import_start(request):
+    limit = _SizeLimitHandler(request)
+    request.upload_handlers.insert(0, limit)
+    return _import_start(request, limit)
+
+
+@csrf_protect
+def _import_start(request, limit):
+    if request.method != "POST":
+        return render(request, "ecosystem/imports/upload.html", {"form": UploadForm()})
+    form = UploadForm(request.POST, request.FILES, too_large=limit.too_large)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        _forget(request)
+        folder = _imports_dir()
+        _sweep_stale(folder)
+        token = secrets.token_urlsafe(24)
+        suffix = Path(upload.name).suffix.lower()
+        path = folder / f"{token}{suffix}"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        try:
+            table = importing.read_table(path, name=upload.name)
+        except importing.ImportFileError as error:
+            path.unlink(missing_ok=True)
+            form.add_error("file", error.message)
+        else:
+            request.session[SESSION_KEY] = {
+                "token": token,
+                "suffix": suffix,
+                "name": Path(upload.name).name[:200],
+                "mapping": importing.suggest_mapping(table.headers),
+            }
+            return redirect("ecosystem:import_preview")
+    return render(request, "ecosystem/imports/upload.html", {"form": form}, status=400)
+
+
+# --- Mapping, dry run, commit ----------------------------------------------------------------
+
+
+class MappingForm(forms.Form):
+    """A field (or nothing) for each column of the file."""
+
+    def __init__(self, *args, headers: list[str], samples: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        choices = [("", _("— do not import —"))] + [
+            (name, str(label)) for name, label in importing.FIELDS.items()
+        ]
+        for index, header in enumerate(headers):
+            sample = samples[index] if index < len(samples) else ""
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=header or _("Column %(number)s") % {"number": index + 1},
+                choices=choices,
+                required=False,
+                help_text=_("First value: %(value)s") % {"value": sample[:80]} if sample else "",
+            )
+
+    def mapping(self) -> list[str]:
+        return [self.cleaned_data.get(f"column_{i}", "") for i in range(len(self.headers))]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            importing.resolve_columns(self.headers, self.mapping())
+        except importing.ImportFileError as error:
+            raise ValidationError(error.message) from None
+        return cleaned
+
+
+def _initial(mapping: list[str]) -> dict:
+    return {f"column_{index}": field for index, field in enumerate(mapping)}
+
+
+def _preview_context(state: dict, table, form, result=None, file_error: str = "") -> dict:
+    errors = result.errors if result is not None else []
+    return {
+        "file_name": state["name"],
+        "rows": len(table.rows) if table is not None else 0,
+        "form": form,
+        "result": result,
+        "errors": errors[:MAX_ERRORS_SHOWN],
+        "errors_hidden": max(0, len(errors) - MAX_ERRORS_SHOWN),
+        "error_rows": len({error.line for error in errors}),
+        "file_error": file_error,
+    }
+
+
+@permission_required("ecosystem.import_organisations")
+def import_preview(request):
+    stored = _stored(request)
+    if stored is None:
+        messages.error(request, _("Upload a file first; the previous one is gone."))
+        return redirect("ecosystem:import")
+    state, path = stored
+    try:
+        table = importing.read_table(path, name=state["name"])
+    except importing.ImportFileError as error:
+        _forget(request)
+        messages.error(request, error.message)
+        return redirect("ecosystem:import")
+    samples = table.rows[0][1] if table.rows else []
+    if request.method != "POST":
+        form = MappingForm(
+            initial=_initial(state["mapping"]), headers=table.headers, samples=samples
+        )
+        return render(
+            request, "ecosystem/imports/preview.html", _preview_context(state, table, form)
+        )
+    form = MappingForm(request.POST, headers=table.headers, samples=samples)
+    if not form.is_valid():
+        return render(
+            request,
+            "ecosystem/imports/preview.html",
+            _preview_context(state, table, form),
+            status=400,
+        )
+    state["mapping"] = form.mapping()
+    state["checked"] = True
+    request.session[SESSION_KEY] = state
+    result = importing.run_import(
+        path, actor=request.user, mapping=state["mapping"], dry_run=True, name=state["name"]
+    )
+    return render(
+        request, "ecosystem/imports/preview.html", _preview_context(state, table, form, result)
+    )
+
+
+@require_POST
+@permission_required("ecosystem.import_organisations")
+def import_commit(request):
+    stored = _stored(request)
+    if stored is None or not stored[0].get("checked"):
+        messages.error(request, _("Upload a file and check it with a dry run first."))
+        return redirect("ecosystem:import")
+    state, path = stored
+    skip_invalid = request.POST.get("skip_invalid") == "on"
+    try:
+        result = importing.run_import(
+            path,
+            actor=request.user,
+            mapping=state["mapping"],
+            skip_invalid=skip_invalid,
+            name=state["name"],
+        )
+    except importing.ImportFileError as error:
+        messages.error(request, error.message)
+        return redirect("ecosystem:import_preview")
+    if not result.committed:
+        table = importing.read_table(path, name=state["name"])
+        samples = table.rows[0][1] if table.rows else []
+        form = MappingForm(
+            initial=_initial(state["mapping"]), headers=table.headers, samples=samples
+        )
+        context = _preview_context(state, table, form, result)
+        context["commit_refused"] = True
+        return render(request, "ecosystem/imports/preview.html", context, status=400)
+    _forget(request)
+    messages.success(
+        request,
+        _(
+            "Imported %(name)s: %(created)s created, %(updated)s updated, %(unchanged)s "
+            "unchanged, %(skipped)s rows skipped."
+        )
+        % {
+            "name": state["name"],
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "skipped": len({error.line for error in result.errors}),
+        },
+    )
+    return redirect("ecosystem:import")
+
+
+@require_POST
+@permission_required("ecosystem.import_organisations")
+def import_cancel(request):
+    _forget(request)
+    messages.success(request, _("The import is cancelled and the file deleted."))
+    return redirect("ecosystem:import")
+
+
+# --- Duplicates and merging ------------------------------------------------------------------
+
+
+@permission_required("ecosystem.merge_organisations")
+def duplicates(request):
+    pairs = possible_duplicates(limit=100)
+    return render(request, "ecosystem/imports/duplicates.html", {"pairs": pairs})
+
+
+def _live_organisation(pk) -> Organisation:
+    return get_object_or_404(Organisation.objects.filter(merged_into__isnull=True), pk=pk)
+
+
+@require_POST
+@permission_required("ecosystem.merge_organisations")
+def merge(request):
+    try:
+        keep_id, duplicate_id = int(request.POST["keep"]), int(request.POST["duplicate"])
+    except (KeyError, ValueError):
+        messages.error(request, _("Choose which organisation to keep."))
+        return redirect("ecosystem:duplicates")
+    keep, duplicate = _live_organisation(keep_id), _live_organisation(duplicate_id)
+    try:
+        merge_organisations(actor=request.user, keep=keep, duplicate=duplicate)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(duplicate)s is merged into %(keep)s.")
+            % {"duplicate": duplicate.name, "keep": keep.name},
+        )
+    return redirect("ecosystem:duplicates")
