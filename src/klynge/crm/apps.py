@@ -8,4 +8,4 @@ class CrmConfig(AppConfig):
     verbose_name = _("Relations (CRM)")
 
     def ready(self) -> None:
-        from klynge.crm import panels  # noqa: F401  (registers the dashboard panels)
+        from klynge.crm import panels, privacy  # noqa: F401  (dashboard panels, personal data)

@@ -40,23 +40,31 @@ def test_dashboard_requires_login(client):
     assert response["Location"] == "/accounts/login/?next=/dashboard/"
 
 
+STAFF_PANELS = [
+    "ecosystem_overview",
+    "crm_tasks",
+    "membership_staff",
+    "invitations",
+    "upcoming_events",
+    "recent_activity",
+]
+
+
 @pytest.mark.parametrize(
     ("fixture", "roles", "panels"),
     [
-        (
-            "staff_admin",
-            ["staff_admin", "staff"],
-            ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"],
-        ),
-        (
-            "staff",
-            ["staff"],
-            ["ecosystem_overview", "invitations", "upcoming_events", "recent_activity"],
-        ),
+        ("staff_admin", ["staff_admin", "staff"], STAFF_PANELS),
+        ("staff", ["staff"], STAFF_PANELS),
         (
             "member_admin",
             ["member_admin", "member_employee"],
-            ["administered_organisations", "my_organisation", "invitations", "upcoming_events"],
+            [
+                "administered_organisations",
+                "membership_member",
+                "my_organisation",
+                "invitations",
+                "upcoming_events",
+            ],
         ),
         ("employee", ["member_employee"], ["my_organisation", "upcoming_events"]),
         ("student", ["student"], ["talent", "learning_events", "upcoming_events"]),
@@ -71,14 +79,32 @@ def test_each_role_sees_its_own_dashboard(client, request, fixture, roles, panel
     assert [panel.key for panel, _context in response.context["panels"]] == panels
 
 
-def test_navigation_follows_the_role(client, staff, staff_admin, employee):
-    def nav(user):
+def test_navigation_follows_the_role(client, staff, staff_admin, employee, member_admin):
+    def nav(user, key="nav_items"):
         client.force_login(user)
-        return [str(label) for _url, label in client.get("/").context["nav_items"]]
+        return [str(label) for _url, label in client.get("/").context[key]]
 
-    assert nav(employee) == ["Home", "Dashboard"]
-    assert nav(staff) == ["Home", "Dashboard", "Invitations", "Audit log"]
-    assert nav(staff_admin) == ["Home", "Dashboard", "Invitations", "Audit log", "Administration"]
+    public = ["Home", "Directory", "Ecosystem map"]
+    assert nav(employee) == [*public, "Dashboard"]
+    assert nav(employee, "staff_nav_items") == []
+    assert nav(member_admin) == [*public, "Dashboard", "Your membership", "Invitations"]
+    assert nav(staff) == [*public, "Dashboard"]
+    staff_menu = [
+        "Pipeline",
+        "Tasks",
+        "Applications",
+        "Memberships",
+        "Invoices",
+        "Import",
+        "Duplicates",
+        "Erasure requests",
+        "Invitations",
+        "Audit log",
+    ]
+    assert nav(staff, "staff_nav_items") == staff_menu
+    assert nav(staff_admin, "staff_nav_items") == [*staff_menu, "Administration"]
+    client.logout()
+    assert [str(label) for _url, label in client.get("/").context["nav_items"]] == public
 
 
 def test_admin_site_is_for_staff_admins_only(client, staff, staff_admin, member_admin):
