@@ -8,5 +8,10 @@ class EcosystemConfig(AppConfig):
     verbose_name = _("Ecosystem")
 
     def ready(self) -> None:
-        from klynge.ecosystem import panels  # noqa: F401  (registers the dashboard panels)
-        from klynge.ecosystem import network, privacy  # noqa: F401  (their permissions and registries)
+        # Permissions, registries and the receivers that keep the search text current.
+        from klynge.ecosystem import (  # noqa: F401
+            network,
+            panels,
+            privacy,
+            search,
+        )

@@ -387,8 +387,11 @@ def load_demo(*, stdout=None) -> DemoSummary:
 
 def _enrich() -> None:
     """Regions, sectors, SDGs and relations, added only where missing (idempotent)."""
-    from klynge.ecosystem.models import OrganisationRelation, Sdg, Sector
+    from klynge.ecosystem.models import NaceCode, OrganisationRelation, Sdg, Sector
     from klynge.ecosystem.services_relations import add_relation
+    from klynge.ecosystem.taxonomy import seed_taxonomies
+
+    seed_taxonomies(Sector, Sdg, NaceCode)
 
     organisations = {
         o.slug: o for o in Organisation.objects.filter(slug__in=[r[0] for r in ORGANISATIONS])

@@ -221,11 +221,36 @@ class Organisation(TimeStampedModel):
         related_name="merged_from",
         help_text=_("Set when staff merged this duplicate into another organisation."),
     )
+    # Lower-cased name, city, descriptions, offers/needs text and tag names: what the directory
+    # searches. Kept up to date by `klynge.ecosystem.search` (signals); indexed per database there.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    # The top-level sectors and the SDGs as bit sets, so the directory filters and counts them
+    # from one index without joins (maintained with `search_text`).
+    sector_bits = models.PositiveIntegerField(default=0, editable=False)
+    sdg_bits = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        indexes = [
+            # The directory's sort orders and its facet scan (see `ecosystem.search`).
+            models.Index(fields=["name"], name="organisation_name_idx"),
+            models.Index(fields=["-created_at"], name="organisation_newest_idx"),
+            models.Index(fields=["-employees", "name"], name="organisation_size_idx"),
+            models.Index(
+                fields=[
+                    "membership_status",
+                    "kind",
+                    "country",
+                    "region",
+                    "sector_bits",
+                    "sdg_bits",
+                ],
+                condition=Q(merged_into__isnull=True),
+                name="organisation_facets_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),

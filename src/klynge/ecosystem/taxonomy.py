@@ -41,3 +41,27 @@ SDGS = {
     16: _("Peace, justice and strong institutions"),
     17: _("Partnerships for the goals"),
 }
+
+
+def seed_taxonomies(sector_model, sdg_model, nace_model) -> None:
+    """Creates the missing sectors, SDGs and NACE codes (idempotent).
+
+    The initial migration calls it with its historical models; `load_demo` calls it again
+    because a test database that is flushed between tests loses migration-seeded rows.
+    """
+    import json
+    from pathlib import Path
+
+    by_slug = {sector.slug: sector for sector in sector_model.objects.all()}
+    for slug, parent, _label in SECTORS:
+        if slug not in by_slug:
+            by_slug[slug] = sector_model.objects.create(slug=slug, parent=by_slug.get(parent))
+    existing_sdgs = set(sdg_model.objects.values_list("number", flat=True))
+    sdg_model.objects.bulk_create(sdg_model(number=n) for n in SDGS if n not in existing_sdgs)
+    by_code = {code.code: code for code in nace_model.objects.all()}
+    nace_file = Path(__file__).resolve().parent / "fixtures" / "nace.json"
+    for code, name, level, parent in json.loads(nace_file.read_text(encoding="utf-8")):
+        if code not in by_code:
+            by_code[code] = nace_model.objects.create(
+                code=code, name=name, level=level, parent=by_code.get(parent)
+            )

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The directory (mounted at /directory/, namespace "ecosystem")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from klynge.ecosystem.views import directory, organisations
+
+urlpatterns = [
+    path("", directory.directory, name="directory"),
+    path("<slug:slug>/edit/", organisations.organisation_edit, name="organisation_edit"),
+]

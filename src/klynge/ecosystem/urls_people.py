@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Person pages (mounted at /directory/people/, namespace "ecosystem")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from klynge.ecosystem.views import people
+
+urlpatterns = [
+    path("<int:pk>/", people.person_detail, name="person"),
+    path("<int:pk>/edit/", people.person_edit, name="person_edit"),
+]

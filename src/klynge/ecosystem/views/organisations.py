@@ -1,21 +1,63 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
-from klynge.ecosystem.selectors import get_organisation_for_user, organisation_people
-
-
-@permission_required(
-    "ecosystem.view_organisation",
-    obj=lambda request, slug: get_organisation_for_user(request.user, slug),
+from klynge.ecosystem import services_people
+from klynge.ecosystem.forms import OrganisationProfileForm
+from klynge.ecosystem.models import TripleHelix
+from klynge.ecosystem.selectors import (
+    fields_for,
+    get_organisation_for_user,
+    organisation_relations,
+    organisation_with_tags,
+    visible_people,
 )
+
+
+def _organisation(request, slug, **kwargs):
+    return get_organisation_for_user(request.user, slug)
+
+
+@permission_required("ecosystem.view_organisation", obj=_organisation)
 def organisation_detail(request, slug, obj):
-    show_people = request.user.has_perm("ecosystem.view_organisation_people", obj)
+    fields = fields_for(request.user, obj)
     return render(
         request,
         "ecosystem/organisation.html",
         {
-            "organisation": obj,
-            "people": organisation_people(obj) if show_people else None,
+            "organisation": organisation_with_tags(obj),
+            "fields": fields,
+            "triple_helix": TripleHelix(obj.triple_helix).label,
+            "people": visible_people(obj, fields),
+            "relations": organisation_relations(obj, request.user),
+            "can_edit": request.user.has_perm("ecosystem.change_organisation", obj),
             "can_invite": request.user.has_perm("ecosystem.invite_to_organisation", obj),
         },
+    )
+
+
+@permission_required("ecosystem.change_organisation", obj=_organisation)
+def organisation_edit(request, slug, obj):
+    organisation = organisation_with_tags(obj)
+    form = OrganisationProfileForm(
+        request.POST or None, request.FILES or None, organisation=organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_people.update_organisation_profile(
+                actor=request.user, organisation=organisation, **form.service_arguments()
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The profile is saved."))
+            return redirect(organisation.get_absolute_url())
+    return render(
+        request,
+        "ecosystem/organisation_edit.html",
+        {"organisation": obj, "form": form},
+        status=400 if request.method == "POST" else 200,
     )

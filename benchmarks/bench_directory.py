@@ -1,0 +1,308 @@
+"""Directory search and facet counts at scale: 100,000 organisations and 300,000 people.
+
+Run with `.venv/bin/python benchmarks/bench_directory.py [--organisations N] [--rounds N]`.
+It builds a throw-away SQLite database (or uses the PostgreSQL database in DATABASE_URL, which
+it fills, so point it at an empty scratch database), generates the data with bulk inserts, then
+measures, warm and in-process, the p50/p95 of the directory's search + facet counts for a
+handful of queries, and of the whole directory page, against a bare view through the same
+middleware. Targets (issue 3): p95 under 150 ms on SQLite, under 100 ms on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import types
+
+# KLYNGE_BENCH_DIR keeps the generated database between runs (it is generated once).
+DATA_DIR = os.environ.get("KLYNGE_BENCH_DIR") or tempfile.mkdtemp(prefix="klynge-bench-directory-")
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "klynge.settings",
+        "KLYNGE_DEBUG": "false",
+        "KLYNGE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key",
+        "KLYNGE_ALLOWED_HOSTS": "testserver",
+        "KLYNGE_SSL_REDIRECT": "false",
+        "KLYNGE_DATA_DIR": DATA_DIR,
+        "KLYNGE_TASKS_BACKEND": "immediate",
+        "KLYNGE_LANGUAGE": "en",
+        "KLYNGE_LOG_LEVEL": "ERROR",
+    }
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.urls import path  # noqa: E402
+
+WORDS = (
+    "film tv audio podcast games streaming data design studio sound video animation news "
+    "journalism broadcast media content production marketing communication research education "
+    "virtual reality augmented immersive interactive platform archive subtitles dubbing music "
+    "radio documentary editing colour grading visual effects motion capture camera lighting "
+    "drone live event festival cinema series drama comedy children learning school university"
+).split()
+CITIES = {
+    "DK": [("Odense", "Syddanmark"), ("Aarhus", "Midtjylland"), ("København", "Hovedstaden")],
+    "NO": [("Bergen", "Vestland"), ("Oslo", "Oslo"), ("Trondheim", "Trøndelag")],
+    "SE": [("Malmö", "Skåne"), ("Lund", "Skåne"), ("Göteborg", "Västra Götaland")],
+}
+RARE_WORD = "zyxomatic"  # in about one organisation in 10,000
+
+
+def baseline(request):
+    return HttpResponse("ok")
+
+
+def _urlconf() -> str:
+    import klynge.urls
+
+    module = types.ModuleType("bench_directory_urls")
+    module.urlpatterns = [path("__baseline__", baseline), *klynge.urls.urlpatterns]
+    sys.modules["bench_directory_urls"] = module
+    return "bench_directory_urls"
+
+
+def generate(organisations: int, people_per_org: int, seed: int = 7) -> None:
+    from klynge.ecosystem.models import (
+        Affiliation,
+        MembershipStatus,
+        Organisation,
+        OrganisationKind,
+        Person,
+        Sector,
+        Tag,
+    )
+    from klynge.ecosystem.search import (
+        SEARCH_FIELDS,
+        build_search_text,
+        sdg_bits_for,
+        sector_bits_for,
+    )
+
+    rng = random.Random(seed)
+    kinds = list(OrganisationKind.values)
+    statuses = (
+        [MembershipStatus.MEMBER] * 5
+        + [MembershipStatus.PARTNER]
+        + [MembershipStatus.PROSPECT] * 2
+        + [MembershipStatus.NONE] * 2
+    )
+    sector_slugs = dict(Sector.objects.values_list("pk", "slug"))
+    sector_ids = list(sector_slugs)
+    tags = Tag.objects.bulk_create([Tag(name=f"{word} {n}") for word in WORDS for n in range(4)])
+    tag_names = {tag.pk: tag.name for tag in tags}
+    batch = 5000
+    for start in range(0, organisations, batch):
+        rows, tag_rows = [], []
+        for n in range(start, min(start + batch, organisations)):
+            country = rng.choice(["DK", "DK", "NO", "SE"])
+            city, region = rng.choice(CITIES[country])
+            description = " ".join(rng.choices(WORDS, k=rng.randint(8, 25)))
+            if n % 10_000 == 17:
+                description += f" {RARE_WORD}"
+            organisation = Organisation(
+                name=f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {n}",
+                slug=f"org-{n}",
+                kind=rng.choice(kinds),
+                membership_status=rng.choice(statuses),
+                country=country,
+                city=city,
+                region=region,
+                employees=rng.choice([None, rng.randint(1, 2000)]),
+                description_en=description,
+                offers_text=" ".join(rng.choices(WORDS, k=5)),
+                needs_text=" ".join(rng.choices(WORDS, k=5)),
+            )
+            organisation.size_band = ""
+            own_tags = rng.sample(list(tag_names), 3)
+            own_sectors = rng.sample(sector_ids, rng.randint(1, 3))
+            own_sdgs = rng.sample(range(1, 18), rng.randint(0, 3))
+            organisation.sector_bits = sector_bits_for(sector_slugs[pk] for pk in own_sectors)
+            organisation.sdg_bits = sdg_bits_for(own_sdgs)
+            organisation.search_text = build_search_text(
+                (getattr(organisation, f) for f in SEARCH_FIELDS),
+                [tag_names[pk] for pk in own_tags],
+            )
+            rows.append(organisation)
+            tag_rows.append((own_tags, own_sectors, own_sdgs))
+        with transaction.atomic():
+            created = Organisation.objects.bulk_create(rows, batch_size=1000)
+            if created[0].pk is None:
+                first = Organisation.objects.get(slug=created[0].slug).pk
+                for offset, organisation in enumerate(created):
+                    organisation.pk = first + offset
+            sectors, sdgs, competences = [], [], []
+            for organisation, (own_tags, own_sectors, own_sdgs) in zip(
+                created, tag_rows, strict=True
+            ):
+                for sector_id in own_sectors:
+                    sectors.append(
+                        Organisation.sectors.through(
+                            organisation_id=organisation.pk, sector_id=sector_id
+                        )
+                    )
+                for number in own_sdgs:
+                    sdgs.append(
+                        Organisation.sdgs.through(organisation_id=organisation.pk, sdg_id=number)
+                    )
+                for tag_id in own_tags:
+                    competences.append(
+                        Organisation.competences.through(
+                            organisation_id=organisation.pk, tag_id=tag_id
+                        )
+                    )
+            Organisation.sectors.through.objects.bulk_create(sectors, batch_size=5000)
+            Organisation.sdgs.through.objects.bulk_create(sdgs, batch_size=5000)
+            Organisation.competences.through.objects.bulk_create(competences, batch_size=5000)
+            people = Person.objects.bulk_create(
+                [
+                    Person(
+                        first_name=rng.choice(["Ida", "Emil", "Sofie", "Lars", "Nora", "Ali"]),
+                        last_name=f"Holm{n}",
+                        listed_in_directory=rng.random() < 0.6,
+                    )
+                    for n in range(len(created) * people_per_org)
+                ],
+                batch_size=5000,
+            )
+            if people[0].pk is None:
+                last = Person.objects.order_by("-pk").values_list("pk", flat=True)[0]
+                for offset, person in enumerate(people):
+                    person.pk = last - len(people) + 1 + offset
+            Affiliation.objects.bulk_create(
+                [
+                    Affiliation(
+                        person=person,
+                        organisation=created[index // people_per_org],
+                        role="employee",
+                    )
+                    for index, person in enumerate(people)
+                ],
+                batch_size=5000,
+            )
+        print(f"  {min(start + batch, organisations):>7} organisations", end="\r", flush=True)
+    print()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--organisations", type=int, default=100_000)
+    parser.add_argument("--people-per-organisation", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    from klynge.accounts.models import User
+    from klynge.ecosystem.models import Organisation, Person
+    from klynge.ecosystem.search import DirectoryFilters, directory_results
+    from klynge.ecosystem.selectors import directory_queryset
+
+    started = time.perf_counter()
+    if not Organisation.objects.exists():
+        generate(args.organisations, args.people_per_organisation)
+    elif not os.environ.get("KLYNGE_BENCH_DIR"):
+        sys.exit("The database already holds organisations; give the benchmark an empty one.")
+    print(
+        f"generated {Organisation.objects.count()} organisations, {Person.objects.count()} "
+        f"people in {time.perf_counter() - started:.0f} s"
+    )
+    staff, _created = User.objects.get_or_create(
+        email="bench@klynge.example", defaults={"is_staff": True}
+    )
+    staff_client = Client()
+    staff_client.force_login(staff)
+    anonymous = Client()
+
+    queries = {
+        "everything (no filter)": DirectoryFilters(),
+        "common word 'film'": DirectoryFilters(q="film"),
+        "two words 'film sound'": DirectoryFilters(q="film sound"),
+        f"rare word '{RARE_WORD}'": DirectoryFilters(q=RARE_WORD),
+        "no match 'qqqqq'": DirectoryFilters(q="qqqqq"),
+        "kind + country": DirectoryFilters(kind=["company"], country=["DK"]),
+        "word + sector + region": DirectoryFilters(
+            q="podcast", sector=["content"], region=["Syddanmark"]
+        ),
+        "sdg + sort by size": DirectoryFilters(sdg=[9], sort="size"),
+        "word, newest, page 40": DirectoryFilters(q="studio", sort="newest"),
+    }
+    public_base = directory_queryset(None)
+    staff_base = directory_queryset(staff)
+
+    cases: dict[str, object] = {}
+    for label, filters in queries.items():
+        cases[f"search+facets: {label}"] = lambda f=filters, lb=label: run_case(f, lb, public_base)
+    cases["search+facets (staff): common word"] = lambda: run_case(
+        DirectoryFilters(q="film"), "", staff_base
+    )
+    page_cases = {
+        "baseline view": (anonymous, "/__baseline__"),
+        "page /directory/ (public)": (anonymous, "/directory/"),
+        "page /directory/?q=film&country=DK": (anonymous, "/directory/?q=film&country=DK"),
+        "page /directory/?q=film (staff)": (staff_client, "/directory/?q=film"),
+        "page /directory/ (HTMX partial)": (anonymous, "/directory/?kind=startup"),
+    }
+
+    def run_case(filters, label, base):
+        result = directory_results(base, filters, 40 if "page 40" in label else 1)
+        list(result.page)
+        return result.count
+
+    counts = {}
+    timings: dict[str, list[float]] = {name: [] for name in [*cases, *page_cases]}
+    with override_settings(ROOT_URLCONF=_urlconf()):
+        for name, case in cases.items():  # warm up
+            counts[name] = case()
+        for client, url in page_cases.values():
+            assert client.get(url).status_code == 200, url
+        for _ in range(args.rounds):
+            for name, case in cases.items():
+                start = time.perf_counter()
+                case()
+                timings[name].append(time.perf_counter() - start)
+            for name, (client, url) in page_cases.items():
+                headers = {"HX-Request": "true"} if "HTMX" in name else {}
+                start = time.perf_counter()
+                client.get(url, headers=headers)
+                timings[name].append(time.perf_counter() - start)
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    base = statistics.median(timings["baseline view"])
+    print(
+        f"Klynge directory benchmark: {args.organisations} organisations, "
+        f"{args.organisations * args.people_per_organisation} people, {args.rounds} rounds, "
+        f"{engine}, Python {sys.version.split()[0]}"
+    )
+    print(f"{'case':52} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'× baseline':>11}")
+    for name, values in timings.items():
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        matches = counts.get(name, "")
+        print(f"{name:52} {matches!s:>8} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {p50 / base:11.0f}")
+    target = 150 if engine.startswith("sqlite") else 100
+    worst = max(percentile(v, 0.95) for k, v in timings.items() if k.startswith("search"))
+    print(f"worst search+facets p95: {worst * 1000:.1f} ms (target < {target} ms)")
+
+
+if __name__ == "__main__":
+    main()
