@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from klynge.core.permissions import public
+from klynge.core.permissions import permission_required, public
 from klynge.ecosystem.forms import DirectoryFilterForm
 from klynge.ecosystem.search import directory_results
 from klynge.ecosystem.selectors import Level, directory_level, directory_queryset
@@ -28,3 +28,34 @@ def directory(request):
             "is_staff_view": directory_level(request.user) == Level.STAFF,
         },
     )
+
+
+@permission_required("ecosystem.export_directory")
+def directory_export(request, file_format):
+    """The organisations matching the directory's current filters, as CSV or XLSX (staff)."""
+    from django.http import HttpResponse, StreamingHttpResponse
+    from django.utils import timezone
+
+    from klynge.core import audit
+    from klynge.ecosystem.exporting import csv_lines, xlsx_bytes
+    from klynge.ecosystem.search import filter_directory
+
+    filters = DirectoryFilterForm(request.GET).filters()
+    queryset = filter_directory(directory_queryset(request.user), filters)
+    audit.record(
+        actor=request.user,
+        action="ecosystem.directory.export",
+        data={"format": file_format, "query": request.GET.urlencode()},
+    )
+    name = f"klynge-organisations-{timezone.localdate():%Y-%m-%d}.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(
+            csv_lines(queryset), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            xlsx_bytes(queryset),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -34,6 +34,7 @@ def organisation_detail(request, slug, obj):
             "people": visible_people(obj, fields),
             "relations": organisation_relations(obj, request.user),
             "can_edit": request.user.has_perm("ecosystem.change_organisation", obj),
+            "can_view_crm": request.user.has_perm("crm.view_crm"),
             "can_invite": request.user.has_perm("ecosystem.invite_to_organisation", obj),
         },
     )
