@@ -57,6 +57,8 @@ messages: $(BIN)/.installed
 
 bench: setup
 	$(PY) benchmarks/bench_pages.py
+	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_directory.py
 
 # Regenerates requirements.lock from pyproject.toml (needs the network to PyPI).
 lock: $(BIN)/.installed
