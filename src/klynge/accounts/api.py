@@ -1,12 +1,15 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field
 
 from klynge.accounts import services
 from klynge.accounts.models import InvitationRole
 from klynge.accounts.roles import roles_for
+from klynge.accounts.selectors import invitation_roles_for
 from klynge.core.permissions import ensure_api_permission
 from klynge.ecosystem.models import Organisation
 
@@ -72,12 +75,15 @@ def me(request):
 )
 def create_invitation(request, payload: InvitationIn):
     ensure_api_permission(request, "accounts.add_invitation")
+    if payload.role not in invitation_roles_for(request.auth):
+        raise HttpError(403, _("You may not invite people as %(role)s.") % {"role": payload.role})
     organisation = None
     if payload.organisation is not None:
         organisation = get_object_or_404(Organisation, pk=payload.organisation)
         ensure_api_permission(request, "ecosystem.invite_to_organisation", organisation)
-    if payload.role == InvitationRole.STAFF:
-        ensure_api_permission(request, "accounts.invite_staff")
+    elif not request.auth.is_staff:
+        # Member admins invite colleagues, always into one of their organisations.
+        raise HttpError(403, _("Choose one of your organisations to invite a colleague to."))
     invitation = services.invite(
         actor=request.auth,
         email=payload.email,

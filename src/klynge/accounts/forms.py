@@ -54,16 +54,11 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from klynge.accounts.roles import roles_for
+        from klynge.accounts.selectors import invitation_roles_for
 
         roles = roles_for(user)
-        if user.has_perm("accounts.invite_staff"):
-            self.fields["role"].choices = InvitationRole.choices
-        elif user.is_staff:
-            self.fields["role"].choices = [c for c in InvitationRole.choices if c[0] != "staff"]
-        else:
-            self.fields["role"].choices = [
-                c for c in InvitationRole.choices if c[0] in ("member_admin", "employee")
-            ]
+        allowed = invitation_roles_for(user)
+        self.fields["role"].choices = [c for c in InvitationRole.choices if c[0] in allowed]
         if user.is_staff:
             self.fields["organisation"].queryset = Organisation.objects.order_by("name")
         else:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from klynge.core.spreadsheets import cell
 from klynge.ecosystem.models import Organisation
 
 # (header, attribute or callable) — the columns staff asked for in the spreadsheets they replace.
@@ -40,7 +41,7 @@ FORMATS = {"csv": _("CSV"), "xlsx": _("Excel (XLSX)")}
 
 def _value(organisation: Organisation, getter) -> object:
     value = getter(organisation) if callable(getter) else getattr(organisation, getter)
-    return "" if value is None else value
+    return "" if value is None else cell(value)
 
 
 def export_rows(queryset: QuerySet[Organisation]) -> Iterator[list]:

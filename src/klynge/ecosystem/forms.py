@@ -26,6 +26,17 @@ class _AnyStringsField(forms.MultipleChoiceField):
         return len(str(value)) <= 100
 
 
+class _AnyIdsField(forms.TypedMultipleChoiceField):
+    """Several ids of rows not known to the form (such as membership tiers, which would cost a
+    query to list): any positive whole numbers; ids of no row simply match nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit() and 0 < int(value) < 2**63
+
+
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     kind = forms.MultipleChoiceField(
@@ -47,11 +58,19 @@ class DirectoryFilterForm(forms.Form):
         coerce=int,
         choices=[(number, label) for number, label in SDGS.items()],
     )
+    tier = _AnyIdsField(label=_("Membership tier"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
         choices=[("name", _("Name")), ("newest", _("Newest")), ("size", _("Size"))],
     )
+
+    def __init__(self, *args, tiers: bool = False, **kwargs):
+        """`tiers`: whether the user may filter by membership tier (members and staff); for
+        everyone else a `tier` parameter is ignored."""
+        super().__init__(*args, **kwargs)
+        if not tiers:
+            del self.fields["tier"]
 
     def filters(self) -> DirectoryFilters:
         """The valid part of the input: a wrong value is dropped, never an error page."""
@@ -66,6 +85,7 @@ class DirectoryFilterForm(forms.Form):
             country=data.get("country") or [],
             membership_status=data.get("membership_status") or [],
             sdg=data.get("sdg") or [],
+            tier=list(dict.fromkeys(data.get("tier") or [])),
             sort=sort if sort in SORTS else "name",
         )
 
@@ -220,7 +240,7 @@ class PersonProfileForm(forms.Form):
     newsletter = forms.BooleanField(label=_("Send me the newsletter"), required=False)
     photos = forms.BooleanField(label=_("I may appear in photos from events"), required=False)
 
-    def __init__(self, *args, person: Person, **kwargs):
+    def __init__(self, *args, person: Person, with_consents: bool = True, **kwargs):
         initial = {name: getattr(person, name) for name in PERSON_FORM_FIELDS}
         initial["languages"] = list(person.languages)
         initial["interests"] = _tag_text(person.interests.all())
@@ -229,11 +249,16 @@ class PersonProfileForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         model_fields = forms.fields_for_model(Person, fields=PERSON_FORM_FIELDS)
         self.fields = {**model_fields, **self.fields}
+        if not with_consents:
+            for name in CONSENT_FORM_FIELDS:
+                del self.fields[name]
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         changes = {name: data[name] for name in PERSON_FORM_FIELDS}
         changes["languages"] = list(data["languages"])
         changes["interests"] = data["interests"]
-        changes["consents"] = {kind: data[name] for name, kind in CONSENT_FORM_FIELDS.items()}
+        changes["consents"] = {
+            kind: data[name] for name, kind in CONSENT_FORM_FIELDS.items() if name in self.fields
+        }
         return changes

@@ -85,7 +85,9 @@ SCOPE_STAFF = "staff"
 
 _VISIBLE_STATUSES = {
     SCOPE_PUBLIC: (MembershipStatus.MEMBER, MembershipStatus.PARTNER),
-    SCOPE_MEMBERS: tuple(s for s in MembershipStatus.values if s != MembershipStatus.PROSPECT),
+    # Members see on the map what the directory shows them: members and partners (a former
+    # or non-member organisation's status is staff information).
+    SCOPE_MEMBERS: (MembershipStatus.MEMBER, MembershipStatus.PARTNER),
     SCOPE_STAFF: tuple(MembershipStatus.values),
 }
 

@@ -277,6 +277,9 @@ def organisation_profile(user, organisation: Organisation) -> dict:
 PERSON_PUBLIC_FIELDS = frozenset({"name", "title", "bio", "interests", "languages", "affiliations"})
 PERSON_MEMBER_FIELDS = PERSON_PUBLIC_FIELDS | {"email", "phone"}
 PERSON_FULL_FIELDS = PERSON_MEMBER_FIELDS | {"consents", "all_affiliations", "other_emails"}
+# A member admin manages their colleagues' profiles, but consent is the person's own to give,
+# and the person's ties to organisations the admin cannot see stay hidden.
+PERSON_ADMIN_FIELDS = PERSON_FULL_FIELDS - {"consents", "all_affiliations"}
 
 
 def people_with_affiliations() -> QuerySet[Person]:
@@ -311,12 +314,10 @@ def is_the_person(user, person: Person) -> bool:
 def person_fields_for(user, person: Person) -> frozenset[str]:
     """Staff, the person and their organisation's member admin see everything (including the
     consents); members see contact details; everyone else the public fields."""
-    if (
-        directory_level(user) == Level.STAFF
-        or is_the_person(user, person)
-        or administers_person(user, person)
-    ):
+    if directory_level(user) == Level.STAFF or is_the_person(user, person):
         return PERSON_FULL_FIELDS
+    if administers_person(user, person):
+        return PERSON_ADMIN_FIELDS
     if directory_level(user) == Level.MEMBER:
         return PERSON_MEMBER_FIELDS
     return PERSON_PUBLIC_FIELDS
@@ -329,7 +330,7 @@ def get_person_for_user(user, pk: int) -> Person:
     listed. Staff, the person and their member admin: always.
     """
     person = get_object_or_404(people_with_affiliations().prefetch_related("interests"), pk=pk)
-    if person_fields_for(user, person) == PERSON_FULL_FIELDS:
+    if person_fields_for(user, person) in (PERSON_FULL_FIELDS, PERSON_ADMIN_FIELDS):
         return person
     if person.erased_at is not None or not person.listed_in_directory:
         raise Http404

@@ -18,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from klynge.core.spreadsheets import cell
 from klynge.core.templatetags.klynge import money
 from klynge.membership import conf
 from klynge.membership.models import Invoice, InvoiceKind
@@ -55,8 +56,8 @@ def invoices_csv(invoices: Iterable[Invoice]) -> str:
                 invoice.issue_date.isoformat() if invoice.issue_date else "",
                 invoice.due_date.isoformat() if invoice.due_date else "",
                 invoice.status,
-                invoice.buyer_name,
-                invoice.buyer_registry_number,
+                cell(invoice.buyer_name),  # free text from forms: never a formula
+                cell(invoice.buyer_registry_number),
                 invoice.buyer_country,
                 invoice.currency,
                 f"{invoice.subtotal:.2f}",

@@ -230,12 +230,11 @@ def invoices_for_export(*, status: str = "", year: int | None = None) -> QuerySe
 def get_invoice_for_user(user, pk: int) -> Invoice:
     """The invoice by id with its lines; whether the user may see it is the permission's
     question (403 for someone else's invoice, the login page for visitors)."""
-    return get_object_or_404(
-        Invoice.objects.select_related("organisation", "credits", "credit_note").prefetch_related(
-            "lines"
-        ),
-        pk=pk,
-    )
+    invoices = Invoice.objects.select_related("organisation", "credits", "credit_note")
+    if not roles_for(user).has("staff"):
+        # Drafts are the staff's work in progress: nobody else may open one, not even by id.
+        invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
+    return get_object_or_404(invoices.prefetch_related("lines"), pk=pk)
 
 
 def invoice_years() -> list[int]:

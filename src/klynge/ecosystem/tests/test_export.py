@@ -47,3 +47,17 @@ def test_export_is_for_staff_only(client, member_admin):
     assert client.get(reverse("ecosystem:directory_export", args=["csv"])).status_code == 302
     client.force_login(member_admin)
     assert client.get(reverse("ecosystem:directory_export", args=["csv"])).status_code == 403
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(client, staff):
+    OrganisationFactory(name='=HYPERLINK("http://evil.example","click")', slug="evil")
+    client.force_login(staff)
+    lines = _csv(client.get(reverse("ecosystem:directory_export", args=["csv"])))
+    assert ',"\'=HYPERLINK(""http://evil.example"",""click"")",' in lines[1]
+    response = client.get(reverse("ecosystem:directory_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    name_cell = list(sheet.iter_rows())[1][1]
+    assert (name_cell.value, name_cell.data_type) == (
+        '\'=HYPERLINK("http://evil.example","click")',
+        "s",
+    )

@@ -132,13 +132,13 @@ def test_staff_sees_every_organisation_and_every_tie(eco):
     assert degrees == {"alpha": 3, "beta": 2, "gamma": 3, "neutral": 1, "prospect": 1}
 
 
-def test_members_see_no_prospects_and_only_listed_people_ties(eco):
+def test_members_see_what_the_directory_shows_them_and_only_listed_people_ties(eco):
+    # A non-member's or former member's status is staff information, as in the directory.
     graph = build_network(SCOPE_MEMBERS, NetworkFilters())
-    assert _names(graph) == ["Alpha Media", "Beta Uni", "Gamma Kommune", "Neutral Net"]
+    assert _names(graph) == ["Alpha Media", "Beta Uni", "Gamma Kommune"]
     assert _edges(graph) == [
         ("alpha", "beta", "partner", 1),
         ("alpha", "gamma", SHARED_PEOPLE, 1),
-        ("alpha", "neutral", "supplier", 1),
     ]
 
 
@@ -181,7 +181,7 @@ def test_a_new_edge_source_plugs_in(eco, monkeypatch):
         return [network.Edge(eco["beta"].pk, eco["neutral"].pk, "event", 4)]
 
     monkeypatch.setattr(network, "EDGE_SOURCES", [*network.EDGE_SOURCES, co_organised_events])
-    graph = build_network(SCOPE_MEMBERS, NetworkFilters(tie="event"))
+    graph = build_network(SCOPE_STAFF, NetworkFilters(tie="event"))
     assert _names(graph) == ["Beta Uni", "Neutral Net"]
     assert _edges(graph) == [("beta", "neutral", "event", 4)]
     assert network.tie_label("event") == "event"
@@ -301,10 +301,11 @@ def test_anonymous_map_shows_members_and_partners_but_never_a_prospect(client, e
     assert "Prospect Pixel" not in response.content.decode()
 
 
-def test_member_map_shows_all_but_prospects(client, eco, employee):
+def test_member_map_shows_members_and_partners_only(client, eco, employee):
     client.force_login(employee)
     html = client.get(MAP).content.decode()
-    assert "Neutral Net" in html
+    assert "Alpha Media" in html
+    assert "Neutral Net" not in html
     assert "Prospect Pixel" not in html
 
 

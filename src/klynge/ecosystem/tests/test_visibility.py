@@ -271,3 +271,27 @@ def test_staff_see_the_investor_relation_of_a_prospect(client, staff, member_org
     html = client.get(reverse("ecosystem:organisation", args=[member_org.slug])).content.decode()
     assert '<a href="/directory/skjult/">Skjult Prospekt</a>: investor in Fynsk Lyd ApS' in html
     assert not AuditEntry.objects.filter(action="ecosystem.person.view").exists()
+
+
+def test_member_admin_sees_neither_consents_nor_ties_to_hidden_organisations(
+    client, member_admin, member_org
+):
+    from klynge.ecosystem.models import MembershipStatus
+    from klynge.ecosystem.tests.factories import (
+        AffiliationFactory,
+        OrganisationFactory,
+        PersonFactory,
+    )
+
+    person = PersonFactory(first_name="Pia", last_name="Prospekt", listed_in_directory=True)
+    AffiliationFactory(person=person, organisation=member_org, role="employee")
+    secret = OrganisationFactory(
+        name="Secret Prospect A/S", slug="secret", membership_status=MembershipStatus.PROSPECT
+    )
+    AffiliationFactory(person=person, organisation=secret, role="board_member")
+    client.force_login(member_admin)
+    html = client.get(f"/directory/people/{person.pk}/").content.decode()
+    assert "Pia Prospekt" in html
+    assert "Secret Prospect A/S" not in html
+    form = client.get(f"/directory/people/{person.pk}/edit/").context["form"]
+    assert "newsletter" not in form.fields and "listed_in_directory" not in form.fields

@@ -48,7 +48,9 @@ def person_detail(request, pk, obj):
 
 @permission_required("ecosystem.change_person", obj=_person)
 def person_edit(request, pk, obj):
-    form = PersonProfileForm(request.POST or None, person=obj)
+    # Only the person (and staff) give or withdraw consent; their member admin edits the rest.
+    with_consents = "consents" in person_fields_for(request.user, obj)
+    form = PersonProfileForm(request.POST or None, person=obj, with_consents=with_consents)
     if request.method == "POST" and form.is_valid():
         try:
             services_people.update_person(
