@@ -32,6 +32,11 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("since", "until"):
+            value = cleaned.get(name)
+            if value is not None and not 2000 <= value.year <= 9998:
+                self.add_error(name, _("Enter a date between the years 2000 and 9998."))
+                cleaned[name] = None
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", _("The end date must not be before the start date."))

@@ -4,9 +4,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from klynge.core.permissions import ensure_api_permission
 from klynge.crm.selectors import PipelineFilter, open_tasks_of, pipeline
+
+# Ids beyond a 64-bit integer can exist in no table; refuse them with 422 instead of 500.
+MAX_ID = 2**63 - 1
 
 router = Router(tags=["crm"])
 
@@ -81,7 +85,7 @@ class PipelineOut(Schema):
 
 
 class PipelineFilterIn(Schema):
-    owner: int | None = None
+    owner: int | None = Field(None, ge=1, le=MAX_ID)
     country: str = ""
 
 

@@ -5,10 +5,14 @@ from decimal import Decimal
 
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import Field
 
 from klynge.core.permissions import ensure_api_permission
 from klynge.membership import selectors, services
 from klynge.membership.models import InvoiceKind, InvoiceStatus, MembershipStatus
+
+# Ids beyond a 64-bit integer can exist in no table; refuse them with 422 instead of 500.
+MAX_ID = 2**63 - 1
 
 router = Router(tags=["membership"])
 
@@ -34,7 +38,7 @@ class MembershipOut(Schema):
 
 class MembershipFilter(Schema):
     status: MembershipStatus | None = None
-    organisation: int | None = None
+    organisation: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class InvoiceLineOut(Schema):
@@ -83,8 +87,8 @@ class InvoiceDetailOut(InvoiceOut):
 
 class InvoiceFilter(Schema):
     status: InvoiceStatus | None = None
-    year: int | None = None
-    organisation: int | None = None
+    year: int | None = Field(None, ge=1900, le=9999)
+    organisation: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class MarkPaidIn(Schema):

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from klynge.accounts import services as account_services
 from klynge.accounts.models import User
@@ -141,6 +142,10 @@ def save_tier(*, actor, tier: Tier | None = None, fees: list[dict], **fields) ->
 
 # --- Applications ---------------------------------------------------------------------------
 
+_NOT_ONLINE = _lazy(
+    "We cannot take an application for this organisation online. Write to us and we will help."
+)
+
 
 def _find_organisation(*, name: str, country: str, registry_number: str) -> Organisation | None:
     live = Organisation.objects.filter(country=country, merged_into__isnull=True)
@@ -152,16 +157,7 @@ def _find_organisation(*, name: str, country: str, registry_number: str) -> Orga
     if found is None:
         return None
     if found.registry_number and found.registry_number != registry_number:
-        raise ValidationError(
-            {
-                "name": [
-                    _(
-                        "An organisation with this name but another registry number is "
-                        "registered. Check the number, or write to us."
-                    )
-                ]
-            }
-        )
+        raise ValidationError({"name": [_NOT_ONLINE]})
     return found
 
 
@@ -239,38 +235,31 @@ def submit_application(
             membership_status=OrganisationStatus.PROSPECT,
         )
     else:
-        if Membership.objects.filter(
-            organisation=organisation, status__in=CURRENT_STATUSES
-        ).exists():
-            raise ValidationError(
-                {"name": [_("%(name)s is already a member.") % {"name": organisation.name}]}
+        # The form is public: it neither says what Klynge knows about an organisation (member,
+        # applied, prospect) nor changes an existing organisation. Staff see the application
+        # and decide; approval makes the organisation a member.
+        if (
+            Membership.objects.filter(
+                organisation=organisation, status__in=CURRENT_STATUSES
+            ).exists()
+            or organisation.membership_applications.filter(
+                status=ApplicationStatus.PENDING
+            ).exists()
+        ):
+            raise ValidationError({"name": [_NOT_ONLINE]})
+    try:
+        with transaction.atomic():
+            application = MembershipApplication.objects.create(
+                organisation=organisation,
+                tier=tier,
+                contact_name=contact_name,
+                contact_email=contact_email,
+                message=message.strip(),
+                language=language,
             )
-        if organisation.membership_applications.filter(status=ApplicationStatus.PENDING).exists():
-            raise ValidationError(
-                {
-                    "name": [
-                        _("%(name)s has already applied; we will answer soon.")
-                        % {"name": organisation.name}
-                    ]
-                }
-            )
-        changes = {}
-        if organisation.membership_status in (OrganisationStatus.NONE, OrganisationStatus.FORMER):
-            changes["membership_status"] = OrganisationStatus.PROSPECT
-        if registry_number and not organisation.registry_number:
-            changes["registry_number"] = registry_number
-        if changes:
-            ecosystem_services.update_organisation(
-                actor=actor, organisation=organisation, **changes
-            )
-    application = MembershipApplication.objects.create(
-        organisation=organisation,
-        tier=tier,
-        contact_name=contact_name,
-        contact_email=contact_email,
-        message=message.strip(),
-        language=language,
-    )
+    except IntegrityError:
+        # A second application for the organisation raced this one past the check above.
+        raise ValidationError({"name": [_NOT_ONLINE]}) from None
     audit.record(
         actor=actor,
         action="membership.application.submit",

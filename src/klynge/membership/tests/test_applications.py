@@ -168,7 +168,8 @@ def test_an_existing_organisation_is_reused_by_registry_number(tier):
     assert application.organisation == existing
     assert Organisation.objects.count() == 1
     existing.refresh_from_db()
-    assert existing.membership_status == "prospect"
+    # An anonymous form changes no existing organisation; staff decide on approval.
+    assert existing.membership_status == "none"
 
 
 def test_a_member_or_a_pending_applicant_cannot_apply_again(tier):
@@ -186,13 +187,13 @@ def test_a_member_or_a_pending_applicant_cannot_apply_again(tier):
     )
     with pytest.raises(ValidationError) as error:
         services.submit_application(name="x", registry_number="10000009", **arguments)
-    assert error.value.message_dict == {"name": [f"{member.name} is already a member."]}
+    # The public form does not reveal whether an organisation is a member or has applied.
+    neutral = {"name": [services._NOT_ONLINE]}
+    assert error.value.message_dict == neutral
     services.submit_application(name="Ny ApS", registry_number="10000017", **arguments)
     with pytest.raises(ValidationError) as error:
         services.submit_application(name="Ny ApS", registry_number="10000017", **arguments)
-    assert error.value.message_dict == {
-        "name": ["Ny ApS has already applied; we will answer soon."]
-    }
+    assert error.value.message_dict == neutral
 
 
 def test_a_tier_not_offered_to_the_kind_is_refused():
