@@ -1,19 +1,25 @@
-"""Import of organisations from CSV or XLSX: read, map columns, validate every row, commit.
+"""Import from CSV or XLSX: read, map columns, validate every row, commit.
 
-One engine serves the `import_organisations` command and the staff import page:
+One engine serves the `import_organisations` and `import_people` commands and the staff import
+page. The shared parts:
 
 - `read_table(path)` reads the file (CSV in UTF-8, with or without BOM, `,` `;` or tab separated;
   or XLSX) into a header and rows with their line numbers, refusing a file that is too large,
   empty, wrongly encoded or malformed with `ImportFileError`.
-- `resolve_columns(headers, mapping)` ties columns to fields (by header name, case-insensitively,
-  or as a person mapped them on the staff page).
-- `run_import(path, actor=..., dry_run=..., skip_invalid=...)` validates every row exactly like
-  `services.create_organisation` does (the model fields' own validation, the registry number's
-  check digit through `registry.clean_registry_number`, the name and registry number unique per
-  country among live organisations), matches existing organisations (by country and registry
-  number, else by name and country) and, unless it is a dry run or a row has an error (without
-  `skip_invalid`), writes everything in one transaction with one audit entry
-  (``ecosystem.import.commit``) summarising it.
+- A `ColumnSpec` names the fields of one kind of import; `resolve_columns(headers, mapping,
+  spec)` ties columns to fields (by header name, case-insensitively, or as a person mapped them
+  on the staff page) and `suggest_mapping` proposes a mapping from common local column names.
+- `Importer.run(path, actor=..., dry_run=..., skip_invalid=...)` validates every row (each
+  problem a `RowError` with line, column and message), plans what the valid rows do against the
+  database and, unless it is a dry run or a row has an error (without `skip_invalid`), writes
+  everything in one transaction with one audit entry (``ecosystem.import.commit``) summarising
+  it. A subclass gives the row validator, the plan and the write.
+
+This module holds the organisations' importer (`run_import`); `importing_people` the people's.
+Organisations are validated exactly like `services.create_organisation` does (the model fields'
+own validation, the registry number's check digit through `registry.clean_registry_number`, the
+name and registry number unique per country among live organisations) and matched to existing
+ones by country and registry number, else by name and country.
 
 Bulk writes (`bulk_create`/`bulk_update`) keep 100,000 rows well under a minute; they skip
 `Organisation.save`, so the size band and timestamps are set here.
@@ -28,7 +34,7 @@ import gc
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,10 +175,28 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
 
 
+@dataclass(frozen=True)
+class ColumnSpec:
+    """The fields one kind of import fills, and the column names they are found by.
+
+    `fields` maps a field to its label (in the order the staff page offers them); `required`
+    must each have a column; `header_names` are further header names the command matches (after
+    `_header_key`), `suggestions` space-separated local names the staff page proposes from.
+    """
+
+    fields: Mapping[str, object]
+    required: tuple[str, ...]
+    header_names: Mapping[str, str] = field(default_factory=dict)
+    suggestions: Mapping[str, str] = field(default_factory=dict)
+
+
+ORGANISATION_COLUMNS = ColumnSpec(FIELDS, REQUIRED_FIELDS, _HEADER_NAMES, _SUGGESTIONS)
+
+
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def _size_limit_message() -> str:
+def size_limit_message() -> str:
     return _("The file is larger than the limit of %(size)s MB.") % {
         "size": MAX_FILE_BYTES // (1024 * 1024)
     }
@@ -180,7 +204,7 @@ def _size_limit_message() -> str:
 
 def check_size(size: int) -> None:
     if size > MAX_FILE_BYTES:
-        raise ImportFileError(_size_limit_message())
+        raise ImportFileError(size_limit_message())
 
 
 def read_table(path: Path | str, *, name: str | None = None) -> Table:
@@ -307,30 +331,33 @@ def _header_key(header: str) -> str:
     return re.sub(r"[\s_\-]+", "_", header.strip().casefold()).strip("_")
 
 
-def field_for_header(header: str, *, suggest: bool = False) -> str:
-    """The field a column with this header imports into ('' for none).
+def field_for_header(header: str, *, suggest: bool = False, spec: ColumnSpec | None = None) -> str:
+    """The field of `spec` (the organisations' by default) a column with this header imports
+    into ('' for none).
 
-    The command matches the field names (case-insensitively, `description` for
-    `description_en`); `suggest=True` also knows common Danish, Norwegian and Swedish names.
+    The command matches the field names (case-insensitively, and the spec's `header_names`,
+    e.g. `description` for `description_en`); `suggest=True` also knows common Danish,
+    Norwegian and Swedish names.
     """
+    spec = spec or ORGANISATION_COLUMNS
     key = _header_key(header)
-    if key in FIELDS:
+    if key in spec.fields:
         return key
-    if key in _HEADER_NAMES:
-        return _HEADER_NAMES[key]
+    if key in spec.header_names:
+        return spec.header_names[key]
     if suggest:
-        for field_name, names in _SUGGESTIONS.items():
+        for field_name, names in spec.suggestions.items():
             if key in names.split():
                 return field_name
     return ""
 
 
-def suggest_mapping(headers: Sequence[str]) -> list[str]:
+def suggest_mapping(headers: Sequence[str], spec: ColumnSpec | None = None) -> list[str]:
     """One field per column (or ''), each field at most once, for the staff page to start from."""
     taken: set[str] = set()
     mapping = []
     for header in headers:
-        field_name = field_for_header(header, suggest=True)
+        field_name = field_for_header(header, suggest=True, spec=spec)
         if field_name in taken:
             field_name = ""
         taken.add(field_name)
@@ -338,16 +365,19 @@ def suggest_mapping(headers: Sequence[str]) -> list[str]:
     return mapping
 
 
-def resolve_columns(headers: Sequence[str], mapping: Sequence[str] | None = None) -> dict:
+def resolve_columns(
+    headers: Sequence[str], mapping: Sequence[str] | None = None, spec: ColumnSpec | None = None
+) -> dict[str, int]:
     """Field name → column index. `mapping` gives a field (or '') per column; without it the
     header names decide. Refuses a missing required column or a field mapped twice."""
+    spec = spec or ORGANISATION_COLUMNS
     if mapping is None:
-        mapping = [field_for_header(header) for header in headers]
+        mapping = [field_for_header(header, spec=spec) for header in headers]
     columns: dict[str, int] = {}
     for index, field_name in enumerate(mapping):
         if not field_name:
             continue
-        if field_name not in FIELDS:
+        if field_name not in spec.fields:
             raise ImportFileError(
                 _("“%(field)s” is not a field to import.") % {"field": field_name}
             )
@@ -361,7 +391,7 @@ def resolve_columns(headers: Sequence[str], mapping: Sequence[str] | None = None
                 }
             )
         columns[field_name] = index
-    missing = [name for name in REQUIRED_FIELDS if name not in columns]
+    missing = [name for name in spec.required if name not in columns]
     if missing:
         raise ImportFileError(
             _("The header lacks the required columns: %(columns)s (found: %(found)s).")
@@ -370,10 +400,49 @@ def resolve_columns(headers: Sequence[str], mapping: Sequence[str] | None = None
     return columns
 
 
+def cell_values(cells: Sequence[str], columns: Mapping[str, int]) -> dict[str, str]:
+    """The row's stripped text per mapped field ('' where the row is short)."""
+    return {name: (cells[i].strip() if i < len(cells) else "") for name, i in columns.items()}
+
+
+def validate_rows(
+    table: Table, columns: Mapping[str, int], validator
+) -> tuple[list[tuple[int, dict]], list[RowError], list[tuple[int, dict]]]:
+    """Runs `validator.clean(line, raw)` (→ values, [(column, message)]) over every row.
+
+    A row with more (non-empty) cells than the header has is refused as a whole. Returns the
+    valid rows as (line, values), every problem found, and the rows with problems as (line,
+    the values that were valid), for checks against the database that can still be made.
+    """
+    width = len(table.headers)
+    errors: list[RowError] = []
+    valid: list[tuple[int, dict]] = []
+    invalid: list[tuple[int, dict]] = []
+    for line, cells in table.rows:
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            errors.append(
+                RowError(
+                    line,
+                    "",
+                    _("The row has %(cells)s cells but the header only %(columns)s.")
+                    % {"cells": len(cells), "columns": width},
+                )
+            )
+            continue
+        values, row_errors = validator.clean(line, cell_values(cells, columns))
+        if row_errors:
+            errors.extend(RowError(line, column, message) for column, message in row_errors)
+            invalid.append((line, values))
+        else:
+            valid.append((line, values))
+    return valid, errors, invalid
+
+
 # --- Validation ------------------------------------------------------------------------------
 
 
-def _country_codes() -> dict[str, str]:
+def country_codes() -> dict[str, str]:
+    """Country code or name (any case, in the four languages) → country code."""
     codes = {code.casefold(): code for code in Country.values}
     codes.update(_COUNTRY_NAMES)
     for language in ("da", "en", "nb", "sv"):
@@ -396,15 +465,14 @@ class _RowValidator:
     """Cleans one row's cells into Organisation field values, collecting per-column errors."""
 
     def __init__(self):
-        self.countries = _country_codes()
+        self.countries = country_codes()
         self.kinds = _kind_codes()
         self.model_fields = {name: Organisation._meta.get_field(name) for name in FIELDS}
         self.this_year = timezone.localdate().year
 
-    def clean(self, cells: list[str], columns: dict[str, int]) -> tuple[dict, list[tuple]]:
+    def clean(self, line: int, raw: dict[str, str]) -> tuple[dict, list[tuple]]:
         values: dict = {}
         errors: list[tuple[str, str]] = []
-        raw = {name: (cells[i].strip() if i < len(cells) else "") for name, i in columns.items()}
 
         name = " ".join(raw["name"].split())
         if not name:
@@ -445,7 +513,7 @@ class _RowValidator:
             else:
                 values["kind"] = kind
 
-        for name_ in columns:
+        for name_ in raw:
             if name_ in ("name", "country", "registry_number", "kind"):
                 continue
             text = raw[name_]
@@ -480,17 +548,19 @@ class _RowValidator:
 
 
 @dataclass
-class _Plan:
-    creates: list[tuple[int, dict]] = field(default_factory=list)  # (line, values)
-    updates: list[tuple[int, int, dict]] = field(default_factory=list)  # (line, id, changes)
+class Plan:
+    """What the valid rows do; the entries' shape is the importer's own."""
+
+    creates: list[tuple] = field(default_factory=list)  # organisations: (line, values)
+    updates: list[tuple] = field(default_factory=list)  # organisations: (line, id, changes)
     unchanged: int = 0
 
 
-def _duplicate_message(first_line: int) -> str:
+def duplicate_message(first_line: int) -> str:
     return _("duplicate in file, first on line %(line)s") % {"line": first_line}
 
 
-def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> _Plan:
+def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> Plan:
     """Matches the valid rows against the live organisations and against earlier rows."""
     by_number: dict[tuple[str, str], tuple[int, str]] = {}
     by_name: dict[tuple[str, str], tuple[int, str]] = {}
@@ -504,7 +574,7 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> _Plan:
             by_number[(country, number)] = (pk, name)
         by_name[(country, name.lower())] = (pk, number)
 
-    plan = _Plan()
+    plan = Plan()
     seen_number: dict[tuple[str, str], int] = {}
     seen_name: dict[tuple[str, str], int] = {}
     matched: list[tuple[int, int, dict]] = []
@@ -513,13 +583,11 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> _Plan:
         name_key = (country, name.lower())
         if number and (country, number) in seen_number:
             errors.append(
-                RowError(
-                    line, "registry_number", _duplicate_message(seen_number[(country, number)])
-                )
+                RowError(line, "registry_number", duplicate_message(seen_number[(country, number)]))
             )
             continue
         if name_key in seen_name:
-            errors.append(RowError(line, "name", _duplicate_message(seen_name[name_key])))
+            errors.append(RowError(line, "name", duplicate_message(seen_name[name_key])))
             continue
         target: int | None = None
         if number:
@@ -567,7 +635,7 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> _Plan:
     return plan
 
 
-def _compare(matched: list[tuple[int, int, dict]], plan: _Plan) -> None:
+def _compare(matched: list[tuple[int, int, dict]], plan: Plan) -> None:
     """Splits matched rows into updates (the file's non-empty values differ) and unchanged."""
     ids = [pk for _line, pk, _values in matched]
     existing: dict[int, Organisation] = {}
@@ -615,7 +683,7 @@ def _search_module():
     return search
 
 
-def _write(plan: _Plan) -> None:
+def _write(plan: Plan) -> None:
     now = timezone.now()
     search = _search_module()
     slugs = _unique_slugs(values["name"] for _line, values in plan.creates)
@@ -657,20 +725,7 @@ def _write(plan: _Plan) -> None:
             )
 
 
-def run_import(
-    path: Path | str,
-    *,
-    actor,
-    mapping: Sequence[str] | None = None,
-    dry_run: bool = False,
-    skip_invalid: bool = False,
-    name: str | None = None,
-) -> ImportResult:
-    """Reads, validates and (unless a dry run, or rows have errors without `skip_invalid`)
-    writes the file's organisations in one transaction. Raises `ImportFileError` for a file that
-    cannot be imported at all."""
-    with _without_gc():
-        return _run_import(path, actor, mapping, dry_run, skip_invalid, name)
+# --- Running an import ----------------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -686,63 +741,128 @@ def _without_gc():
             gc.enable()
 
 
-def _run_import(path, actor, mapping, dry_run, skip_invalid, name) -> ImportResult:
-    table = read_table(path, name=name)
-    columns = resolve_columns(table.headers, mapping)
-    validator = _RowValidator()
-    width = len(table.headers)
-    errors: list[RowError] = []
-    valid: list[tuple[int, dict]] = []
-    for line, cells in table.rows:
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    _("The row has %(cells)s cells but the header only %(columns)s.")
-                    % {"cells": len(cells), "columns": width},
-                )
-            )
-            continue
-        values, row_errors = validator.clean(cells, columns)
-        if row_errors:
-            errors.extend(RowError(line, column, message) for column, message in row_errors)
-        else:
-            valid.append((line, values))
+class Importer:
+    """One kind of import: its columns, how a row is cleaned, matched and written.
 
-    result = ImportResult(rows=len(table.rows))
-    # A dry run only reads; a real run plans and writes in one transaction, so what it matched
-    # is what it writes.
-    with contextlib.nullcontext() if dry_run else transaction.atomic():
-        plan = _plan(valid, errors)
-        errors.sort(key=lambda error: error.line)
-        result.errors = errors
-        result.created, result.updated = len(plan.creates), len(plan.updates)
-        result.unchanged = plan.unchanged
-        if dry_run or (errors and not skip_invalid):
-            return result
-        try:
-            with transaction.atomic():
-                _write(plan)
-                audit.record(
-                    actor=actor,
-                    action="ecosystem.import.commit",
-                    data={
-                        "file": name or Path(path).name,
-                        "rows": result.rows,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                        "errors": len(errors),
-                        "skip_invalid": skip_invalid,
-                    },
-                )
-        except IntegrityError:
-            raise ImportFileError(
-                _(
-                    "The directory changed while the file was imported (another organisation "
-                    "took a name or registry number); nothing was imported. Try again."
-                )
-            ) from None
-    result.committed = True
-    return result
+    Subclasses set `spec` and implement `validator` (an object whose ``clean(line, raw)``
+    returns the row's values and its [(column, message)] problems, without touching the
+    database), `plan` (matches the valid rows against the database, appending `RowError`s for
+    rows that cannot be matched) and `write` (stores the plan in bulk). `run` does the rest the
+    same way for every kind.
+    """
+
+    what = ""
+    spec: ColumnSpec
+    audit_data: Mapping[str, object] = {}  # further keys of the commit's audit entry
+
+    def validator(self):
+        raise NotImplementedError
+
+    def plan(
+        self,
+        rows: list[tuple[int, dict]],
+        errors: list[RowError],
+        invalid: list[tuple[int, dict]],
+    ) -> Plan:
+        """Plans the valid `rows`; may add errors for the `invalid` rows' partial values too."""
+        raise NotImplementedError
+
+    def write(self, plan: Plan, actor) -> None:
+        raise NotImplementedError
+
+    def conflict_message(self) -> str:
+        """Why nothing was written when the database refused the plan (another write in the
+        meantime took a unique value)."""
+        raise NotImplementedError
+
+    def run(
+        self,
+        path: Path | str,
+        *,
+        actor,
+        mapping: Sequence[str] | None = None,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        name: str | None = None,
+    ) -> ImportResult:
+        """Reads, validates and (unless a dry run, or rows have errors without
+        `skip_invalid`) writes the file's rows in one transaction. Raises `ImportFileError`
+        for a file that cannot be imported at all."""
+        with _without_gc():
+            return self._run(path, actor, mapping, dry_run, skip_invalid, name)
+
+    def _run(self, path, actor, mapping, dry_run, skip_invalid, name) -> ImportResult:
+        table = read_table(path, name=name)
+        columns = resolve_columns(table.headers, mapping, self.spec)
+        valid, errors, invalid = validate_rows(table, columns, self.validator())
+
+        result = ImportResult(rows=len(table.rows))
+        # A dry run only reads; a real run plans and writes in one transaction, so what it
+        # matched is what it writes.
+        with contextlib.nullcontext() if dry_run else transaction.atomic():
+            plan = self.plan(valid, errors, invalid)
+            errors.sort(key=lambda error: error.line)
+            result.errors = errors
+            result.created, result.updated = len(plan.creates), len(plan.updates)
+            result.unchanged = plan.unchanged
+            if dry_run or (errors and not skip_invalid):
+                return result
+            try:
+                with transaction.atomic():
+                    self.write(plan, actor)
+                    audit.record(
+                        actor=actor,
+                        action="ecosystem.import.commit",
+                        data={
+                            **self.audit_data,
+                            "file": name or Path(path).name,
+                            "rows": result.rows,
+                            "created": result.created,
+                            "updated": result.updated,
+                            "unchanged": result.unchanged,
+                            "errors": len(errors),
+                            "skip_invalid": skip_invalid,
+                        },
+                    )
+            except IntegrityError:
+                raise ImportFileError(self.conflict_message()) from None
+        result.committed = True
+        return result
+
+
+class OrganisationImporter(Importer):
+    what = "organisations"
+    spec = ORGANISATION_COLUMNS
+
+    def validator(self):
+        return _RowValidator()
+
+    def plan(self, rows, errors, invalid):
+        return _plan(rows, errors)
+
+    def write(self, plan, actor):
+        _write(plan)
+
+    def conflict_message(self) -> str:
+        return _(
+            "The directory changed while the file was imported (another organisation "
+            "took a name or registry number); nothing was imported. Try again."
+        )
+
+
+ORGANISATIONS = OrganisationImporter()
+
+
+def run_import(
+    path: Path | str,
+    *,
+    actor,
+    mapping: Sequence[str] | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    name: str | None = None,
+) -> ImportResult:
+    """Imports organisations (see `Importer.run`)."""
+    return ORGANISATIONS.run(
+        path, actor=actor, mapping=mapping, dry_run=dry_run, skip_invalid=skip_invalid, name=name
+    )

@@ -1,5 +1,5 @@
-"""Staff pages: import organisations from CSV/XLSX (upload → map columns and dry run → commit),
-and find and merge duplicate organisations.
+"""Staff pages: import organisations or people from CSV/XLSX (upload and choose what → map
+columns and dry run → commit), and find and merge duplicate organisations.
 
 The uploaded file waits between the steps in ``DATA_DIR/imports/<token><suffix>``; the random
 token lives only in the session, so nobody else can reach the file. Committing (or cancelling)
@@ -17,7 +17,7 @@ import rules
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,13 +27,26 @@ from django.views.decorators.http import require_POST
 
 from klynge.accounts.predicates import is_cluster_staff
 from klynge.core.permissions import permission_required
-from klynge.ecosystem import importing
+from klynge.ecosystem import importing, importing_people
 from klynge.ecosystem.merging import merge_organisations, possible_duplicates
 from klynge.ecosystem.models import Organisation
 
-# TODO(lead): move these two into ecosystem/rules.py (set_perm keeps a re-import harmless).
+# TODO(lead): move these into ecosystem/rules.py (set_perm keeps a re-import harmless).
+# `use_import` opens the import pages; `import_<what>` is checked for the kind chosen.
+rules.set_perm("ecosystem.use_import", is_cluster_staff)
 rules.set_perm("ecosystem.import_organisations", is_cluster_staff)
+rules.set_perm("ecosystem.import_people", is_cluster_staff)
 rules.set_perm("ecosystem.merge_organisations", is_cluster_staff)
+
+# What the page imports: the engine's importer for each choice on the upload step.
+IMPORTERS: dict[str, importing.Importer] = {
+    "organisations": importing.ORGANISATIONS,
+    "people": importing_people.PEOPLE,
+}
+WHAT_CHOICES = [
+    ("organisations", gettext_lazy("Organisations")),
+    ("people", gettext_lazy("People")),
+]
 
 SESSION_KEY = "ecosystem_import"
 MAX_ERRORS_SHOWN = 5000
@@ -73,12 +86,18 @@ class _SizeLimitHandler(FileUploadHandler):
 
 
 class UploadForm(forms.Form):
+    what = forms.ChoiceField(
+        label=gettext_lazy("What do you import?"),
+        choices=WHAT_CHOICES,
+        initial="organisations",
+        required=False,  # organisations when not given
+        widget=forms.RadioSelect,
+    )
     file = forms.FileField(
         label=gettext_lazy("CSV or XLSX file"),
         help_text=gettext_lazy(
             "UTF-8 CSV (comma or semicolon separated) or an Excel workbook (.xlsx), at most "
-            "50 MB. The first row names the columns; name, registry number and country are "
-            "required."
+            "50 MB. The first row names the columns."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
@@ -89,13 +108,16 @@ class UploadForm(forms.Form):
 
     def clean(self):
         if self.too_large:
-            raise ValidationError(importing._size_limit_message())
+            raise ValidationError(importing.size_limit_message())
         return super().clean()
+
+    def clean_what(self):
+        return self.cleaned_data.get("what") or "organisations"
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > importing.MAX_FILE_BYTES:
-            raise ValidationError(importing._size_limit_message())
+            raise ValidationError(importing.size_limit_message())
         suffix = Path(upload.name).suffix.lower()
         if suffix not in _SUFFIXES:
             raise ValidationError(_("Upload a .csv or .xlsx file."))
@@ -118,7 +140,7 @@ def _sweep_stale(folder: Path) -> None:
             pass
 
 
-def _stored(request) -> tuple[dict, Path] | None:
+def _pending(request) -> tuple[dict, Path] | None:
     """The session's pending import and its file, if both are still there."""
     state = request.session.get(SESSION_KEY)
     if not state or not _TOKEN.match(state.get("token", "")):
@@ -129,15 +151,26 @@ def _stored(request) -> tuple[dict, Path] | None:
     return (state, path) if path.is_file() else None
 
 
+def _stored(request) -> tuple[dict, Path] | None:
+    """The pending import, if the user may (still) import that kind of thing."""
+    pending = _pending(request)
+    if pending is None:
+        return None
+    what = pending[0].setdefault("what", "organisations")
+    if what not in IMPORTERS or not request.user.has_perm(f"ecosystem.import_{what}"):
+        return None
+    return pending
+
+
 def _forget(request) -> None:
-    stored = _stored(request)
-    if stored is not None:
-        stored[1].unlink(missing_ok=True)
+    pending = _pending(request)
+    if pending is not None:
+        pending[1].unlink(missing_ok=True)
     request.session.pop(SESSION_KEY, None)
 
 
 @csrf_exempt  # the upload handler must be set before the CSRF check reads the body
-@permission_required("ecosystem.import_organisations")
+@permission_required("ecosystem.use_import")
 def import_start(request):
     limit = _SizeLimitHandler(request)
     request.upload_handlers.insert(0, limit)
@@ -147,9 +180,14 @@ def import_start(request):
 @csrf_protect
 def _import_start(request, limit):
     if request.method != "POST":
-        return render(request, "ecosystem/imports/upload.html", {"form": UploadForm()})
+        what = request.GET.get("what")
+        form = UploadForm(initial={"what": what} if what in IMPORTERS else None)
+        return render(request, "ecosystem/imports/upload.html", {"form": form})
     form = UploadForm(request.POST, request.FILES, too_large=limit.too_large)
     if form.is_valid():
+        what = form.cleaned_data["what"]
+        if not request.user.has_perm(f"ecosystem.import_{what}"):
+            raise PermissionDenied
         upload = form.cleaned_data["file"]
         _forget(request)
         folder = _imports_dir()
@@ -170,7 +208,8 @@ def _import_start(request, limit):
                 "token": token,
                 "suffix": suffix,
                 "name": Path(upload.name).name[:200],
-                "mapping": importing.suggest_mapping(table.headers),
+                "what": what,
+                "mapping": importing.suggest_mapping(table.headers, IMPORTERS[what].spec),
             }
             return redirect("ecosystem:import_preview")
     return render(request, "ecosystem/imports/upload.html", {"form": form}, status=400)
@@ -182,11 +221,14 @@ def _import_start(request, limit):
 class MappingForm(forms.Form):
     """A field (or nothing) for each column of the file."""
 
-    def __init__(self, *args, headers: list[str], samples: list[str], **kwargs):
+    def __init__(
+        self, *args, headers: list[str], samples: list[str], spec: importing.ColumnSpec, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.headers = headers
+        self.spec = spec
         choices = [("", _("— do not import —"))] + [
-            (name, str(label)) for name, label in importing.FIELDS.items()
+            (name, str(label)) for name, label in spec.fields.items()
         ]
         for index, header in enumerate(headers):
             sample = samples[index] if index < len(samples) else ""
@@ -203,7 +245,7 @@ class MappingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         try:
-            importing.resolve_columns(self.headers, self.mapping())
+            importing.resolve_columns(self.headers, self.mapping(), self.spec)
         except importing.ImportFileError as error:
             raise ValidationError(error.message) from None
         return cleaned
@@ -213,9 +255,20 @@ def _initial(mapping: list[str]) -> dict:
     return {f"column_{index}": field for index, field in enumerate(mapping)}
 
 
+def _mapping_form(state: dict, table, data=None) -> MappingForm:
+    samples = table.rows[0][1] if table.rows else []
+    spec = IMPORTERS[state["what"]].spec
+    if data is not None:
+        return MappingForm(data, headers=table.headers, samples=samples, spec=spec)
+    return MappingForm(
+        initial=_initial(state["mapping"]), headers=table.headers, samples=samples, spec=spec
+    )
+
+
 def _preview_context(state: dict, table, form, result=None, file_error: str = "") -> dict:
     errors = result.errors if result is not None else []
     return {
+        "what": state["what"],
         "file_name": state["name"],
         "rows": len(table.rows) if table is not None else 0,
         "form": form,
@@ -227,7 +280,7 @@ def _preview_context(state: dict, table, form, result=None, file_error: str = ""
     }
 
 
-@permission_required("ecosystem.import_organisations")
+@permission_required("ecosystem.use_import")
 def import_preview(request):
     stored = _stored(request)
     if stored is None:
@@ -240,15 +293,12 @@ def import_preview(request):
         _forget(request)
         messages.error(request, error.message)
         return redirect("ecosystem:import")
-    samples = table.rows[0][1] if table.rows else []
     if request.method != "POST":
-        form = MappingForm(
-            initial=_initial(state["mapping"]), headers=table.headers, samples=samples
-        )
+        form = _mapping_form(state, table)
         return render(
             request, "ecosystem/imports/preview.html", _preview_context(state, table, form)
         )
-    form = MappingForm(request.POST, headers=table.headers, samples=samples)
+    form = _mapping_form(state, table, request.POST)
     if not form.is_valid():
         return render(
             request,
@@ -259,7 +309,7 @@ def import_preview(request):
     state["mapping"] = form.mapping()
     state["checked"] = True
     request.session[SESSION_KEY] = state
-    result = importing.run_import(
+    result = IMPORTERS[state["what"]].run(
         path, actor=request.user, mapping=state["mapping"], dry_run=True, name=state["name"]
     )
     return render(
@@ -268,7 +318,7 @@ def import_preview(request):
 
 
 @require_POST
-@permission_required("ecosystem.import_organisations")
+@permission_required("ecosystem.use_import")
 def import_commit(request):
     stored = _stored(request)
     if stored is None or not stored[0].get("checked"):
@@ -277,7 +327,7 @@ def import_commit(request):
     state, path = stored
     skip_invalid = request.POST.get("skip_invalid") == "on"
     try:
-        result = importing.run_import(
+        result = IMPORTERS[state["what"]].run(
             path,
             actor=request.user,
             mapping=state["mapping"],
@@ -289,10 +339,7 @@ def import_commit(request):
         return redirect("ecosystem:import_preview")
     if not result.committed:
         table = importing.read_table(path, name=state["name"])
-        samples = table.rows[0][1] if table.rows else []
-        form = MappingForm(
-            initial=_initial(state["mapping"]), headers=table.headers, samples=samples
-        )
+        form = _mapping_form(state, table)
         context = _preview_context(state, table, form, result)
         context["commit_refused"] = True
         return render(request, "ecosystem/imports/preview.html", context, status=400)
@@ -315,7 +362,7 @@ def import_commit(request):
 
 
 @require_POST
-@permission_required("ecosystem.import_organisations")
+@permission_required("ecosystem.use_import")
 def import_cancel(request):
     _forget(request)
     messages.success(request, _("The import is cancelled and the file deleted."))
