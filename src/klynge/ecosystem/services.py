@@ -89,13 +89,17 @@ def create_organisation(
 def update_organisation(*, actor, organisation: Organisation, **changes) -> Organisation:
     """Changes the given fields (and many-to-many tags); records what changed in the audit log."""
     relations = {key: changes.pop(key) for key in list(changes) if key in _M2M_FIELDS}
-    before = {field: getattr(organisation, field) for field in changes}
+    # Lock the row and compare with what is stored now, then write only the changed columns:
+    # two writers changing different fields (a profile edit and the renewal run's status
+    # change) both land.
+    stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = {field: getattr(stored, field) for field in changes}
     for field, value in changes.items():
         setattr(organisation, field, value)
     if "registry_number" in changes or "country" in changes:
         _check_registry_number(organisation)
     organisation.full_clean()
-    organisation.save()
+    organisation.save(update_fields=[*changes, "updated_at"])
     for field, values in relations.items():
         getattr(organisation, field).set(values)
     changed = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -139,7 +140,11 @@ def run_renewals(*, actor, on: datetime.date | None = None, base_url: str = "") 
     ).select_related("organisation", "tier")
     for membership in ended.prefetch_related("tier__fees"):
         if services.renewal_is_settled(membership):
-            services.renew_membership(actor=actor, membership=membership, on=on)
+            try:
+                with transaction.atomic():
+                    services.renew_membership(actor=actor, membership=membership, on=on)
+            except ValidationError:
+                continue  # staff ended it while the run was going
             report.renewed += 1
             continue
         if membership.status == MembershipStatus.ACTIVE:

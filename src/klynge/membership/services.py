@@ -459,6 +459,9 @@ def renewal_is_settled(membership: Membership) -> bool:
 def renew_membership(*, actor, membership: Membership, on: datetime.date) -> Membership:
     """Moves a membership whose next period is settled on to that period, active again."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status not in CURRENT_STATUSES:
+        # Staff ended it (or it lapsed) while the caller read an older copy: never revive it.
+        raise ValidationError(_("Only an active membership or one in grace can be renewed."))
     previous_end = membership.end_date
     membership.start_date = previous_end + datetime.timedelta(days=1)
     membership.end_date = one_year_from(membership.start_date)
@@ -550,7 +553,11 @@ def mark_invoice_paid(*, actor, invoice: Invoice, paid_on: datetime.date | None 
         and membership.status == MembershipStatus.GRACE
         and invoice.period_start == membership.end_date + datetime.timedelta(days=1)
     ):
-        renew_membership(actor=actor, membership=membership, on=paid_on)
+        try:
+            with transaction.atomic():
+                renew_membership(actor=actor, membership=membership, on=paid_on)
+        except ValidationError:
+            pass  # ended meanwhile: the payment stands, the membership stays ended
     return invoice
 
 

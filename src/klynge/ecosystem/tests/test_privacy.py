@@ -544,8 +544,9 @@ def test_staff_erase_a_person_and_everything_naming_them(
     )
     namesake.refresh_from_db()
     assert namesake.full_name == "Emil Ansatsen"
+    # The confirmation is in the person's own language (set to Danish above).
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        ([old_email], "Your data at Media City Odense is erased")
+        ([old_email], "Dine data hos Media City Odense er slettet")
     ]
     assert list(privacy.erasure_requests()) == []
 
