@@ -88,3 +88,12 @@ def failure_check(request):
         return any(report.failed for report in reports.values())
 
     return failed
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached maps live in the cache: every test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -28,7 +28,7 @@ def _collect(user):
     }
 
 
-def _erase(*, actor, person, user=None):
+def _erase(*, actor, person, user=None, old_emails=frozenset()):
     # The notes staff wrote about the person may hold personal data: keep that they happened
     # (the counts stay right), drop what they said.
     Interaction.objects.filter(person=person).update(summary=ERASED_TEXT)

@@ -91,8 +91,9 @@ def personal_data_parts() -> list[Contributor]:
 
 
 def register_erasure_step(name: str, step: Callable[..., None]) -> None:
-    """Runs `step(actor=..., person=..., user=...)` inside every erasure, after the person and the
-    login are anonymised, so an app can anonymise the personal data it keeps itself."""
+    """Runs `step(actor=..., person=..., user=..., old_emails=...)` inside every erasure, after
+    the person and the login are anonymised, so an app can anonymise the personal data it keeps
+    itself; `old_emails` are the addresses the person had (they are gone from the rows)."""
     _ERASURE_STEPS[name] = step
 
 
@@ -488,7 +489,7 @@ def erase_person(*, actor, person: Person) -> Person:
     )
 
     for step in _ERASURE_STEPS.values():
-        step(actor=actor, person=person, user=user)
+        step(actor=actor, person=person, user=user, old_emails=frozenset(traces.emails))
 
     _rewrite_audit_log(
         person=person,

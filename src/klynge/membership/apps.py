@@ -8,4 +8,4 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership and invoices")
 
     def ready(self) -> None:
-        from klynge.membership import panels  # noqa: F401  (registers the dashboard panels)
+        from klynge.membership import panels, privacy  # noqa: F401  (dashboard, personal data)

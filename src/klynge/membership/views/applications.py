@@ -5,16 +5,30 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from klynge.core import ratelimit
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required, public
 from klynge.membership import selectors, services
 from klynge.membership.forms import ApplicationForm, RejectForm
 from klynge.membership.models import ApplicationStatus
 
+APPLICATIONS_PER_HOUR = 5
+
 
 @public
 def apply(request):
     form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and not ratelimit.allow(
+        f"apply:{ratelimit.client_address(request)}",
+        limit=APPLICATIONS_PER_HOUR,
+        window_seconds=3600,
+    ):
+        # The form creates organisations and sends e-mail for anyone: keep it from being a relay.
+        form = ApplicationForm(request.POST)
+        form.full_clean()
+        form.add_error(None, _("Too many applications from your address. Try again in an hour."))
+        context = {"form": form, "tiers": list(selectors.open_tiers())}
+        return render(request, "membership/apply.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
