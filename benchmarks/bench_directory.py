@@ -1,5 +1,8 @@
 """Directory search and facet counts at scale: 100,000 organisations and 300,000 people.
 
+About one organisation in five has a current membership in one of four tiers (and some more
+lapsed or ended ones), for the membership tier facet and filter that members and staff see.
+
 Run with `.venv/bin/python benchmarks/bench_directory.py [--organisations N] [--rounds N]`.
 It builds a throw-away SQLite database (or uses the PostgreSQL database in DATABASE_URL, which
 it fills, so point it at an empty scratch database), generates the data with bulk inserts, then
@@ -11,6 +14,7 @@ middleware. Targets (issue 3): p95 under 150 ms on SQLite, under 100 ms on Postg
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import statistics
@@ -199,6 +203,62 @@ def generate(organisations: int, people_per_org: int, seed: int = 7) -> None:
         cursor.execute("ANALYZE")
 
 
+TIERS = ["Basis", "Standard", "Premium", "Partner"]
+
+
+def generate_memberships(seed: int = 11) -> None:
+    """Four tiers; a current membership (nine in ten active, the rest in grace) for two in five
+    members (a fifth of all organisations), and a lapsed or ended one for one in ten of the
+    others. Through the app registry, like the ecosystem app itself."""
+    import datetime
+
+    from django.apps import apps
+
+    from klynge.ecosystem.models import MembershipStatus, Organisation
+
+    tier_model = apps.get_model("membership", "Tier")
+    membership_model = apps.get_model("membership", "Membership")
+    rng = random.Random(seed)
+    tiers = [
+        tier_model.objects.get_or_create(name=name, defaults={"position": position})[0]
+        for position, name in enumerate(TIERS)
+    ]
+    weights = [5, 3, 1, 1]
+    start, end = datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)
+    rows = []
+    for pk, status in Organisation.objects.values_list("pk", "membership_status").iterator():
+        if status == MembershipStatus.MEMBER and rng.random() < 0.4:
+            current = "active" if rng.random() < 0.9 else "grace"
+        elif status != MembershipStatus.MEMBER and rng.random() < 0.1:
+            current = rng.choice(["lapsed", "ended"])
+        else:
+            continue
+        tier = rng.choices(tiers, weights)[0]
+        rows.append(
+            membership_model(
+                organisation_id=pk, tier=tier, status=current, start_date=start, end_date=end
+            )
+        )
+    with transaction.atomic():
+        membership_model.objects.bulk_create(rows, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def member_user():
+    """A user who is an employee of a member organisation (so sees the tier facet)."""
+    from klynge.accounts.models import User
+    from klynge.ecosystem.models import Affiliation, MembershipStatus, Organisation, Person
+
+    user, _created = User.objects.get_or_create(email="member@klynge.example")
+    organisation = Organisation.objects.filter(membership_status=MembershipStatus.MEMBER).first()
+    person, _created = Person.objects.get_or_create(
+        user=user, defaults={"first_name": "Maja", "last_name": "Medlem"}
+    )
+    Affiliation.objects.get_or_create(person=person, organisation=organisation, role="employee")
+    return user
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
@@ -213,6 +273,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
+    from django.apps import apps
+
     from klynge.accounts.models import User
     from klynge.ecosystem.models import Organisation, Person
     from klynge.ecosystem.search import DirectoryFilters, directory_results
@@ -223,15 +285,22 @@ def main() -> None:
         generate(args.organisations, args.people_per_organisation)
     elif not os.environ.get("KLYNGE_BENCH_DIR"):
         sys.exit("The database already holds organisations; give the benchmark an empty one.")
+    membership_model = apps.get_model("membership", "Membership")
+    if not membership_model.objects.exists():
+        generate_memberships()
     print(
         f"generated {Organisation.objects.count()} organisations, {Person.objects.count()} "
-        f"people in {time.perf_counter() - started:.0f} s"
+        f"people, {membership_model.objects.filter(status__in=['active', 'grace']).count()} "
+        f"current memberships in {time.perf_counter() - started:.0f} s"
     )
+    tier_ids = dict(apps.get_model("membership", "Tier").objects.values_list("name", "pk"))
     staff, _created = User.objects.get_or_create(
         email="bench@klynge.example", defaults={"is_staff": True}
     )
     staff_client = Client()
     staff_client.force_login(staff)
+    member_client = Client()
+    member_client.force_login(member_user())
     anonymous = Client()
 
     queries = {
@@ -256,16 +325,46 @@ def main() -> None:
     cases["search+facets (staff): common word"] = lambda: run_case(
         DirectoryFilters(q="film"), "", staff_base
     )
+    # Members and staff also get the membership tier facet (one more query) and filter.
+    premium, partner = tier_ids["Premium"], tier_ids["Partner"]
+    tier_queries = {
+        "everything (no filter)": (DirectoryFilters(), public_base),
+        "common word 'film'": (DirectoryFilters(q="film"), public_base),
+        "common word 'film' (staff)": (DirectoryFilters(q="film"), staff_base),
+        f"rare word '{RARE_WORD}'": (DirectoryFilters(q=RARE_WORD), public_base),
+        "kind + country": (DirectoryFilters(kind=["company"], country=["DK"]), public_base),
+        "tier filter 'Basis'": (DirectoryFilters(tier=[tier_ids["Basis"]]), public_base),
+        "tier filter, two tiers, sort by size": (
+            DirectoryFilters(tier=[premium, partner], sort="size"),
+            public_base,
+        ),
+        "tier + word + sector": (
+            DirectoryFilters(tier=[premium], q="podcast", sector=["content"]),
+            public_base,
+        ),
+        "tier + kind (staff)": (DirectoryFilters(tier=[premium], kind=["startup"]), staff_base),
+    }
+    for label, (filters, base) in tier_queries.items():
+        cases[f"search+facets+tiers: {label}"] = lambda f=filters, b=base: run_case(
+            f, "", b, tiers=True
+        )
     page_cases = {
         "baseline view": (anonymous, "/__baseline__"),
         "page /directory/ (public)": (anonymous, "/directory/"),
         "page /directory/?q=film&country=DK": (anonymous, "/directory/?q=film&country=DK"),
         "page /directory/?q=film (staff)": (staff_client, "/directory/?q=film"),
         "page /directory/ (HTMX partial)": (anonymous, "/directory/?kind=startup"),
+        "page /directory/ (member, tiers)": (member_client, "/directory/"),
+        "page /directory/?tier=Premium&q=film (member)": (
+            member_client,
+            f"/directory/?tier={premium}&q=film",
+        ),
     }
 
-    def run_case(filters, label, base):
-        result = directory_results(base, filters, 40 if "page 40" in label else 1)
+    def run_case(filters, label, base, tiers=False):
+        # A copy: directory_results writes the match count and the known tiers into it.
+        filters = dataclasses.replace(filters)
+        result = directory_results(base, filters, 40 if "page 40" in label else 1, tiers=tiers)
         list(result.page)
         return result.count
 
@@ -294,11 +393,11 @@ def main() -> None:
         f"{args.organisations * args.people_per_organisation} people, {args.rounds} rounds, "
         f"{engine}, Python {sys.version.split()[0]}"
     )
-    print(f"{'case':52} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'× baseline':>11}")
+    print(f"{'case':64} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'× baseline':>11}")
     for name, values in timings.items():
         p50, p95 = statistics.median(values), percentile(values, 0.95)
         matches = counts.get(name, "")
-        print(f"{name:52} {matches!s:>8} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {p50 / base:11.0f}")
+        print(f"{name:64} {matches!s:>8} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {p50 / base:11.0f}")
     target = 150 if engine.startswith("sqlite") else 100
     worst = max(percentile(v, 0.95) for k, v in timings.items() if k.startswith("search"))
     print(f"worst search+facets p95: {worst * 1000:.1f} ms (target < {target} ms)")

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -25,6 +26,8 @@ from klynge.ecosystem.search import (
     filter_directory,
 )
 from klynge.ecosystem.selectors import (
+    Level,
+    directory_level,
     directory_queryset,
     get_organisation_by_id_for_user,
     organisation_profile,
@@ -80,6 +83,11 @@ class OrganisationFilters(Schema):
         [], description="Prospects and non-members are listed for staff only."
     )
     sdg: list[int] = []
+    tier: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        [],
+        description="Ids of membership tiers: organisations whose current (active or grace) "
+        "membership is in one of them. For members and staff; ignored for other callers.",
+    )
     sort: str = Field("name", pattern="^(name|newest|size)$")
 
 
@@ -256,6 +264,8 @@ def list_organisations(request, query: Query[OrganisationFilters]):
         country=[str(v.value) for v in filters.country],
         membership_status=[str(v.value) for v in filters.membership_status],
         sdg=filters.sdg,
+        # Membership tiers are member information: ignored for other callers.
+        tier=filters.tier if directory_level(request.auth) >= Level.MEMBER else [],
         sort=filters.sort,
     )
     if directory_filters.q:

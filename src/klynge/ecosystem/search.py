@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from functools import cached_property
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
@@ -211,6 +213,14 @@ def count_matches(query: str) -> int | None:
         return cursor.fetchone()[0]
 
 
+def _fts_rowids(match: str) -> RawSQL:
+    """The ids of the organisations the FTS5 expression `match` finds (a subquery)."""
+    return RawSQL(  # constant SQL; the words are a parameter
+        "SELECT rowid FROM ecosystem_organisation_fts WHERE ecosystem_organisation_fts MATCH %s",
+        [match],
+    )
+
+
 def apply_search(
     queryset: QuerySet[Organisation], query: str, *, matches: int | None = None
 ) -> QuerySet[Organisation]:
@@ -230,13 +240,11 @@ def apply_search(
     for term in short:
         queryset = queryset.filter(search_text__contains=term)
     if match:
-        matching = RawSQL(  # constant SQL; the words are a parameter
-            "SELECT rowid FROM ecosystem_organisation_fts WHERE ecosystem_organisation_fts MATCH %s",
-            [match],
-        )
+        matching = _fts_rowids(match)
         if matches is not None and matches > DENSE_MATCHES:
-            # `+id` keeps SQLite from using the id as the index for this condition.
-            probe = RawSQL('+"ecosystem_organisation"."id"', [])
+            # `+id` keeps SQLite from using the id as the index for this condition. An
+            # expression, not raw SQL, so that it follows the table's alias in a subquery.
+            probe = Func(F("id"), template="+%(expressions)s", output_field=IntegerField())
             queryset = queryset.alias(_search_probe=probe).filter(_search_probe__in=matching)
         else:
             queryset = queryset.filter(pk__in=matching)
@@ -332,6 +340,10 @@ SORTS = {
     "size": (F("employees").desc(nulls_last=True), F("name").asc()),
 }
 ROW_FACETS = ("membership_status", "kind", "country", "region")  # the facet index's order
+# The statuses of a current membership (`membership.models.CURRENT_STATUSES`; this app does not
+# import the membership app, which depends on it). An organisation has at most one such
+# membership (a partial unique index), so joining it never repeats an organisation.
+CURRENT_MEMBERSHIP_STATUSES = ("active", "grace")
 
 
 @dataclass
@@ -343,13 +355,18 @@ class DirectoryFilters:
     country: list[str] = dataclass_field(default_factory=list)
     membership_status: list[str] = dataclass_field(default_factory=list)
     sdg: list[int] = dataclass_field(default_factory=list)
+    # Ids of membership tiers: organisations whose current membership is in one of them. Tiers
+    # are member information: the view and the API leave this empty for everyone else.
+    tier: list[int] = dataclass_field(default_factory=list)
     sort: str = "name"
     # How many organisations `q` matches in SQLite's index, when known (see `apply_search`).
     matches: int | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.q or any(getattr(self, name) for name in (*ROW_FACETS, "sector", "sdg")))
+        return bool(
+            self.q or any(getattr(self, name) for name in (*ROW_FACETS, "sector", "sdg", "tier"))
+        )
 
 
 @dataclass
@@ -397,6 +414,11 @@ def filter_directory(
         queryset = _has_bits(queryset, "sector_bits", sector_bits_for(filters.sector) or 1 << 31)
     if filters.sdg and "sdg" not in skip:
         queryset = _has_bits(queryset, "sdg_bits", sdg_bits_for(filters.sdg) or 1 << 31)
+    if filters.tier and "tier" not in skip:
+        # One filter() call: both conditions hold for the same (the current) membership.
+        queryset = queryset.filter(
+            memberships__status__in=CURRENT_MEMBERSHIP_STATUSES, memberships__tier__in=filters.tier
+        )
     return queryset
 
 
@@ -432,6 +454,15 @@ def _facet(name: str, counts: dict, selected: list) -> list[FacetValue]:
     return sorted(facet, key=lambda item: (-item.count, item.label.lower()))
 
 
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """The rows of a `values_list` query of plain numbers and strings, fetched straight from
+    the cursor (the many groups of a facet query need none of Django's per-row conversions)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def directory_facets(
     base: QuerySet[Organisation], filters: DirectoryFilters
 ) -> tuple[int, dict[str, list[FacetValue]]]:
@@ -443,36 +474,47 @@ def directory_facets(
     facets, the sector facet and the total are summed from its groups. The second groups by
     the SDG bits.
     """
-    groups = list(
+    groups = _rows(
         filter_directory(base, filters, skip=(*ROW_FACETS, "sector"))
         .order_by()
         .values_list(*ROW_FACETS, "sector_bits")
         .annotate(n=Count("*"))
     )
-    chosen = [set(getattr(filters, name)) for name in ROW_FACETS]
+    # A group counts for a facet if it fails no filter, or only that facet's own one.
+    chosen = [(i, set(getattr(filters, name))) for i, name in enumerate(ROW_FACETS)]
+    chosen = [(i, values) for i, values in chosen if values]
     sector_mask = sector_bits_for(filters.sector) if filters.sector else 0
     sector_slot = len(ROW_FACETS)  # the sector filter's place among the failures below
     counts: list[dict] = [{} for _name in ROW_FACETS]
-    sector_counts: dict = {}
+    status_counts, kind_counts, country_counts, region_counts = counts
+    by_bits: dict[int, int] = {}  # sector bits -> organisations, for the sector facet
     total = 0
     for row in groups:
-        # A group counts for a facet if it fails no filter, or only that facet's own one.
-        failed = [i for i, values in enumerate(chosen) if values and row[i] not in values]
-        if sector_mask and not row[sector_slot] & sector_mask:
-            failed.append(sector_slot)
-        if len(failed) > 1:
-            continue
-        n = row[-1]
-        for index in failed or range(len(ROW_FACETS)):
-            if index < sector_slot:
-                counts[index][row[index]] = counts[index].get(row[index], 0) + n
-        if not failed or failed == [sector_slot]:
-            bits = row[sector_slot]
-            for bit, slug in enumerate(TOP_SECTORS):
-                if bits & (1 << bit):
-                    sector_counts[slug] = sector_counts.get(slug, 0) + n
-        if not failed:
+        status, kind, country, region, bits, n = row
+        fails, failed = 0, -1
+        for index, values in chosen:
+            if row[index] not in values:
+                fails, failed = fails + 1, index
+        if sector_mask and not bits & sector_mask:
+            fails, failed = fails + 1, sector_slot
+        if not fails:
             total += n
+            status_counts[status] = status_counts.get(status, 0) + n
+            kind_counts[kind] = kind_counts.get(kind, 0) + n
+            country_counts[country] = country_counts.get(country, 0) + n
+            region_counts[region] = region_counts.get(region, 0) + n
+            by_bits[bits] = by_bits.get(bits, 0) + n
+        elif fails == 1:
+            if failed == sector_slot:
+                by_bits[bits] = by_bits.get(bits, 0) + n
+            else:
+                value = row[failed]
+                counts[failed][value] = counts[failed].get(value, 0) + n
+    sector_counts: dict = {}
+    for bits, n in by_bits.items():
+        for bit, slug in enumerate(TOP_SECTORS):
+            if bits & (1 << bit):
+                sector_counts[slug] = sector_counts.get(slug, 0) + n
     facets = {
         name: _facet(name, counts[index], getattr(filters, name))
         for index, name in enumerate(ROW_FACETS)
@@ -486,7 +528,7 @@ def directory_facets(
         # column) instead of the narrower index on membership_status alone.
         rows = rows.filter(kind__gte="")
     rows = rows.order_by().values_list("sdg_bits").annotate(n=Count("*"))
-    for bits, n in rows:
+    for bits, n in _rows(rows):
         for number in range(1, 18):
             if bits & (1 << (number - 1)):
                 sdg_counts[number] = sdg_counts.get(number, 0) + n
@@ -494,13 +536,88 @@ def directory_facets(
     return total, facets
 
 
+def tier_facet(base: QuerySet[Organisation], filters: DirectoryFilters) -> list[FacetValue]:
+    """How many matching organisations each membership tier has, in one query.
+
+    Counts organisations whose current (active or grace) membership is in the tier, over the set
+    filtered by everything except the tier filter; the tiers with members and the chosen ones
+    (named even when none match, so they can be unchosen), in the tiers' own order (position,
+    name) like a fee ladder.
+
+    The query walks the current memberships (a fifth of the organisations or so) and looks up
+    their organisations. With many search matches, SQLite checks each membership's organisation
+    against the match list before reading the organisation, instead of reading every match.
+    """
+    dense = (
+        connection.vendor == "sqlite"
+        and filters.matches is not None
+        and filters.matches > DENSE_MATCHES
+    )
+    current = [Q(memberships__status__in=CURRENT_MEMBERSHIP_STATUSES)]
+    if dense:
+        queryset = filter_directory(base, replace(filters, q="", matches=None), skip=("tier",))
+        short, match = _fts_match(filters.q)
+        for term in short:
+            queryset = queryset.filter(search_text__contains=term)
+        # `+` keeps SQLite from driving the query from the match list (see `apply_search`).
+        probe = Func(
+            F("memberships__organisation_id"),
+            template="+%(expressions)s",
+            output_field=IntegerField(),
+        )
+        current.append(In(probe, _fts_rowids(match)))
+    else:
+        queryset = filter_directory(base, filters, skip=("tier",))
+    columns = ("memberships__tier", "memberships__tier__position", "memberships__tier__name")
+    rows = (
+        queryset.filter(*current)  # one filter(): every condition on the same membership
+        .order_by()
+        .values_list(*columns)
+        .annotate(n=Count("*"))
+    )
+    if filters.tier:  # the chosen tiers' names, in the same query
+        chosen_tiers = (
+            apps.get_model("membership", "Tier")
+            .objects.filter(pk__in=filters.tier)
+            .order_by()
+            .values_list("pk", "position", "name", Value(0))
+        )
+        rows = rows.union(chosen_tiers, all=True).order_by()
+    counts: dict[int, list] = {}
+    for pk, position, name, n in rows:
+        entry = counts.setdefault(pk, [position, name, 0])
+        entry[2] += n
+    chosen = set(filters.tier)
+    return [
+        FacetValue(value=pk, label=name, count=n, selected=pk in chosen)
+        for pk, (_position, name, n) in sorted(
+            counts.items(), key=lambda item: (item[1][0], item[1][1], item[0])
+        )
+    ]
+
+
 def directory_results(
-    base: QuerySet[Organisation], filters: DirectoryFilters, page_number=1
+    base: QuerySet[Organisation], filters: DirectoryFilters, page_number=1, *, tiers: bool = False
 ) -> DirectoryResult:
-    """One page of matching organisations with the facets: four queries whatever the page size."""
+    """One page of matching organisations with the facets: four queries whatever the page size
+    (five on SQLite, which counts the search's matches first), one more with `tiers`.
+
+    `tiers` adds the membership tier facet and applies the tier filter; without it (visitors who
+    are neither members nor staff) a tier filter is ignored and the facet left out. Tier ids
+    that name no tier are dropped from the filter.
+    """
     if filters.q and filters.matches is None:
         filters.matches = count_matches(filters.q)
+    facet_of_tiers = None
+    if tiers:
+        facet_of_tiers = tier_facet(base, filters)
+        known = {item.value for item in facet_of_tiers}
+        filters.tier = [pk for pk in filters.tier if pk in known]
+    else:
+        filters.tier = []
     count, facets = directory_facets(base, filters)
+    if facet_of_tiers is not None:
+        facets["tier"] = facet_of_tiers
     rows = (
         filter_directory(base, filters)
         .order_by(*SORTS.get(filters.sort, SORTS["name"]))

@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from klynge.ecosystem.models import MembershipStatus, Organisation, Sdg, Sector, Tag
 from klynge.ecosystem.search import (
+    DENSE_MATCHES,
     DirectoryFilters,
     build_search_text,
     directory_results,
@@ -228,3 +230,228 @@ def test_the_sqlite_index_is_in_sync_with_the_rows(cluster):
 def test_query_terms_are_lowercased_words():
     assert query_terms('  Film "og" LYD, film!  ') == ["film", "og", "lyd"]
     assert query_terms("") == []
+
+
+# --- Membership tiers: a facet and a filter for members and staff ------------------------------
+
+
+def _membership(organisation, tier, status, year=2026):
+    # Through the app registry: the ecosystem app does not import the membership app.
+    return apps.get_model("membership", "Membership").objects.create(
+        organisation=organisation,
+        tier=tier,
+        status=status,
+        start_date=datetime.date(year, 1, 1),
+        end_date=datetime.date(year, 12, 31),
+    )
+
+
+@pytest.fixture
+def member_org(cluster):
+    """The `employee` fixture's organisation: Fynsk Lyd, a member."""
+    return cluster["lyd"]
+
+
+@pytest.fixture
+def tiers(cluster):
+    tier = apps.get_model("membership", "Tier")
+    gold = tier.objects.create(name="Guld", position=1)
+    silver = tier.objects.create(name="Sølv", position=2)
+    bronze = tier.objects.create(name="Bronze", position=3)
+    lyd, pixel, uni = cluster["lyd"], cluster["pixel"], cluster["uni"]
+    prospect = Organisation.objects.get(name="Hemmelig Prospekt ApS")
+    lapsed = OrganisationFactory(name="Odense Lyd ApS", region="Syddanmark")
+    ended = OrganisationFactory(name="Aarhus Film ApS", region="Midtjylland")
+    _membership(lyd, gold, "active")
+    _membership(pixel, silver, "grace")
+    _membership(uni, gold, "ended", year=2024)  # history: its current membership is silver
+    _membership(uni, silver, "active")
+    _membership(prospect, gold, "active")  # a prospect: found by staff only
+    _membership(lapsed, gold, "lapsed")
+    _membership(ended, bronze, "ended")
+    _membership(ended, silver, "applied")
+    return {"gold": gold, "silver": silver, "bronze": bronze}
+
+
+def _tier_facet(response) -> list[tuple]:
+    return [
+        (item.value, item.label, item.count, item.selected)
+        for item in response.context["result"].facets["tier"]
+    ]
+
+
+def test_members_see_tier_counts_of_current_memberships_only(client, employee, tiers):
+    client.force_login(employee)
+    response = client.get(URL)
+    assert response.context["result"].count == 5
+    # Active and grace count; lapsed, ended and applied do not. Bronze has no current member.
+    # In the tiers' order (position), not by count.
+    assert _tier_facet(response) == [
+        (tiers["gold"].pk, "Guld", 1, False),
+        (tiers["silver"].pk, "Sølv", 2, False),
+    ]
+    html = response.content.decode()
+    assert "<summary>Membership tier</summary>" in html
+    assert (
+        f'<input type="checkbox" name="tier" value="{tiers["silver"].pk}"> Sølv <small>(2)</small>'
+        in html
+    )
+
+
+def test_staff_tier_counts_include_the_organisations_only_staff_find(client, staff, tiers):
+    client.force_login(staff)
+    response = client.get(URL)
+    assert _tier_facet(response) == [
+        (tiers["gold"].pk, "Guld", 2, False),
+        (tiers["silver"].pk, "Sølv", 2, False),
+    ]
+
+
+def test_tier_filter_narrows_the_results_and_the_other_facets(client, employee, tiers):
+    client.force_login(employee)
+    response = client.get(URL, {"tier": tiers["silver"].pk})
+    assert _names(response) == ["Bergen Pixel AS", "Syddansk Universitet"]
+    assert response.context["result"].count == 2
+    assert response.context["filters"].active is True
+    # Other facets count within the tier; the tier facet ignores its own filter.
+    assert _facet(response, "kind") == {"startup": 1, "university": 1}
+    assert _facet(response, "membership_status") == {"member": 1, "partner": 1}
+    assert _tier_facet(response) == [
+        (tiers["gold"].pk, "Guld", 1, False),
+        (tiers["silver"].pk, "Sølv", 2, True),
+    ]
+    assert (
+        f'<input type="checkbox" name="tier" value="{tiers["silver"].pk}" checked> Sølv'
+        in response.content.decode()
+    )
+    # Several tiers: any of them.
+    response = client.get(URL, {"tier": [tiers["gold"].pk, tiers["silver"].pk]})
+    assert _names(response) == ["Bergen Pixel AS", "Fynsk Lyd ApS", "Syddansk Universitet"]
+
+
+def test_tier_filter_combines_with_search_and_other_filters(client, employee, tiers):
+    client.force_login(employee)
+    response = client.get(URL, {"tier": tiers["gold"].pk, "q": "film"})
+    assert _names(response) == ["Fynsk Lyd ApS"]
+    # The tier facet counts within the search: Syddansk Universitet (silver) matches "film".
+    assert _tier_facet(response) == [
+        (tiers["gold"].pk, "Guld", 1, True),
+        (tiers["silver"].pk, "Sølv", 1, False),
+    ]
+    response = client.get(URL, {"tier": tiers["silver"].pk, "kind": "university"})
+    assert _names(response) == ["Syddansk Universitet"]
+    assert _facet(response, "kind") == {"startup": 1, "university": 1}
+
+
+def test_a_chosen_tier_without_matches_stays_listed_to_be_unchosen(client, employee, tiers):
+    client.force_login(employee)
+    response = client.get(URL, {"tier": tiers["bronze"].pk})
+    assert _names(response) == []
+    assert _tier_facet(response) == [
+        (tiers["gold"].pk, "Guld", 1, False),
+        (tiers["silver"].pk, "Sølv", 2, False),
+        (tiers["bronze"].pk, "Bronze", 0, True),
+    ]
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "999999", str(10**30)])
+def test_wrong_tier_values_are_ignored(client, employee, tiers, value):
+    client.force_login(employee)
+    response = client.get(URL, {"tier": value})
+    assert response.status_code == 200
+    assert len(_names(response)) == 5
+    assert response.context["filters"].tier == []
+
+
+def test_visitors_see_no_tiers_and_their_tier_filter_is_ignored(client, tiers):
+    response = client.get(URL, {"tier": tiers["gold"].pk})
+    assert _names(response) == [
+        "Aarhus Film ApS",
+        "Bergen Pixel AS",
+        "Fynsk Lyd ApS",
+        "Odense Lyd ApS",
+        "Syddansk Universitet",
+    ]
+    assert "tier" not in response.context["result"].facets
+    assert response.context["filters"].tier == []
+    assert response.context["filters"].active is False
+    html = response.content.decode()
+    assert "Membership tier" not in html
+    assert 'name="tier"' not in html
+    assert "Guld" not in html
+
+
+def test_signed_in_non_members_see_no_tiers(client, founder, tiers):
+    client.force_login(founder)  # the founder of a prospect: not a member
+    response = client.get(URL, {"tier": tiers["gold"].pk})
+    assert len(_names(response)) == 5
+    assert "tier" not in response.context["result"].facets
+
+
+def test_tier_facet_with_many_search_matches(tiers):
+    """With many matches SQLite probes the match list from the memberships' side (and the
+    other queries from the organisations'): the same counts."""
+    base = directory_queryset(None)
+    filters = DirectoryFilters(q="film", matches=DENSE_MATCHES + 1, tier=[tiers["gold"].pk])
+    result = directory_results(base, filters, tiers=True)
+    assert [o.name for o in result.page] == ["Fynsk Lyd ApS"]
+    assert [(item.label, item.count) for item in result.facets["tier"]] == [
+        ("Guld", 1),
+        ("Sølv", 1),
+    ]
+
+
+def test_staff_export_follows_the_tier_filter(client, staff, tiers):
+    client.force_login(staff)
+    response = client.get(
+        reverse("ecosystem:directory_export", args=["csv"]), {"tier": tiers["gold"].pk}
+    )
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == [
+        "Fynsk Lyd ApS",
+        "Hemmelig Prospekt ApS",
+    ]
+
+
+@pytest.mark.parametrize("rows", [1, 3, 30])
+def test_constant_query_count_with_the_tier_facet(
+    client, django_assert_num_queries, employee, rows
+):
+    tier = apps.get_model("membership", "Tier").objects.create(name="Guld")
+    for organisation in OrganisationFactory.create_batch(rows, description_en="Podcast"):
+        organisation.sectors.set([Sector.objects.get(slug="audio")])
+        _membership(organisation, tier, "active")
+    client.force_login(employee)
+    client.get(URL)  # the session and the user's roles are read the same way on every page
+    # session, user, roles; index matches, tier facet, facet groups, SDG facet, page, sectors
+    with django_assert_num_queries(9 if connection.vendor == "sqlite" else 8):
+        response = client.get(URL, {"q": "podcast", "tier": tier.pk})
+    assert response.context["result"].count == rows
+    assert _tier_facet(response) == [(tier.pk, "Guld", rows, True)]
+
+
+API_URL = "/api/v1/organisations"
+
+
+def _api_names(response) -> list[str]:
+    return [item["name"] for item in response.json()["items"]]
+
+
+def test_api_filters_by_tier_for_members(api_client, employee, tiers):
+    response = api_client(employee).get(API_URL, {"tier": tiers["silver"].pk})
+    assert response.status_code == 200
+    assert _api_names(response) == ["Bergen Pixel AS", "Syddansk Universitet"]
+    assert response.json()["count"] == 2
+    response = api_client(employee).get(
+        API_URL, {"tier": [tiers["gold"].pk, tiers["bronze"].pk], "kind": "company"}
+    )
+    assert _api_names(response) == ["Fynsk Lyd ApS"]
+
+
+def test_api_tier_filter_for_staff_and_ignored_for_others(api_client, staff, founder, tiers):
+    response = api_client(staff).get(API_URL, {"tier": tiers["gold"].pk})
+    assert _api_names(response) == ["Fynsk Lyd ApS", "Hemmelig Prospekt ApS"]
+    response = api_client(founder).get(API_URL, {"tier": tiers["gold"].pk})
+    assert response.json()["count"] == 5  # not a member: every public organisation
+    for wrong in ("gold", "0", str(10**30)):
+        assert api_client(staff).get(API_URL, {"tier": wrong}).status_code == 422

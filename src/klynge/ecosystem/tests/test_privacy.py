@@ -611,7 +611,8 @@ def test_other_apps_erasure_steps_run_inside_the_erasure(staff, employee, monkey
     monkeypatch.setattr(privacy, "_ERASURE_STEPS", {})
     seen = []
     privacy.register_erasure_step(
-        "bookings", lambda *, actor, person, user, old_emails: seen.append((actor, person.first_name, user))
+        "bookings",
+        lambda *, actor, person, user, old_emails: seen.append((actor, person.first_name, user)),
     )
     privacy.erase_person(actor=staff, person=employee.person)
     assert seen == [(staff, "Erased person", employee)]

@@ -9,10 +9,12 @@ from klynge.ecosystem.selectors import Level, directory_level, directory_queryse
 @public
 def directory(request):
     """The directory: search, facets, sorting and pages; HTMX gets the results part only."""
-    form = DirectoryFilterForm(request.GET)
+    level = directory_level(request.user)
+    tiers = level >= Level.MEMBER  # membership tiers are member information
+    form = DirectoryFilterForm(request.GET, tiers=tiers)
     filters = form.filters()
     result = directory_results(
-        directory_queryset(request.user), filters, request.GET.get("page") or 1
+        directory_queryset(request.user), filters, request.GET.get("page") or 1, tiers=tiers
     )
     template = (
         "ecosystem/directory/_results.html" if request.htmx else "ecosystem/directory/index.html"
@@ -25,7 +27,7 @@ def directory(request):
             "filters": filters,
             "result": result,
             "page": result.page,
-            "is_staff_view": directory_level(request.user) == Level.STAFF,
+            "is_staff_view": level == Level.STAFF,
         },
     )
 
@@ -40,7 +42,9 @@ def directory_export(request, file_format):
     from klynge.ecosystem.exporting import csv_lines, xlsx_bytes
     from klynge.ecosystem.search import filter_directory
 
-    filters = DirectoryFilterForm(request.GET).filters()
+    filters = DirectoryFilterForm(
+        request.GET, tiers=directory_level(request.user) >= Level.MEMBER
+    ).filters()
     queryset = filter_directory(directory_queryset(request.user), filters)
     audit.record(
         actor=request.user,
