@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from klynge.accounts.api import router as accounts_router
 from klynge.accounts.api_auth import BearerToken
+from klynge.bookings.api import router as bookings_router
 from klynge.crm.api import router as crm_router
 from klynge.ecosystem.api import router as ecosystem_router
 from klynge.membership.api import router as membership_router
@@ -23,6 +24,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", ecosystem_router)
 api.add_router("/", membership_router)
 api.add_router("/", crm_router)
+api.add_router("/", bookings_router)
 
 
 _PYDANTIC_MESSAGES = {

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "klynge.events",
     "klynge.membership",
     "klynge.crm",
+    "klynge.bookings",
 ]
 
 MIDDLEWARE = [

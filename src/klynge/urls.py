@@ -14,6 +14,7 @@ urlpatterns = [
     path("events/", include("klynge.events.urls")),
     path("membership/", include("klynge.membership.urls")),
     path("crm/", include("klynge.crm.urls")),
+    path("studios/", include("klynge.bookings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

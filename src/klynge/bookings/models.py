@@ -1,0 +1,1 @@
+"""Shared studios, rooms and equipment, and their bookings."""

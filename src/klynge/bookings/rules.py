@@ -1,0 +1,3 @@
+"""Who may see, book and manage resources."""
+
+import rules  # noqa: F401
