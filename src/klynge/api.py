@@ -11,6 +11,7 @@ from klynge.bookings.api import router as bookings_router
 from klynge.crm.api import router as crm_router
 from klynge.ecosystem.api import router as ecosystem_router
 from klynge.membership.api import router as membership_router
+from klynge.schedule.api import router as schedule_router
 
 api = NinjaAPI(
     title="Klynge API",
@@ -25,6 +26,7 @@ api.add_router("/", ecosystem_router)
 api.add_router("/", membership_router)
 api.add_router("/", crm_router)
 api.add_router("/", bookings_router)
+api.add_router("/", schedule_router)
 
 
 _PYDANTIC_MESSAGES = {

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "klynge.membership",
     "klynge.crm",
     "klynge.bookings",
+    "klynge.schedule",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("klynge.core.urls")),
     path("accounts/", include("klynge.accounts.urls")),
     path("directory/", include("klynge.ecosystem.urls")),
+    path("events/<slug:slug>/programme/", include("klynge.schedule.urls")),
     path("events/", include("klynge.events.urls")),
     path("membership/", include("klynge.membership.urls")),
     path("crm/", include("klynge.crm.urls")),

@@ -1,0 +1,1 @@
+"""An event's programme: rooms, tracks, sessions, speakers and personal agendas."""

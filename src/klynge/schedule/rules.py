@@ -1,0 +1,3 @@
+"""Who may see and edit programmes."""
+
+import rules  # noqa: F401
