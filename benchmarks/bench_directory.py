@@ -241,6 +241,11 @@ def generate_memberships(seed: int = 11) -> None:
         )
     with transaction.atomic():
         membership_model.objects.bulk_create(rows, batch_size=5000)
+        # bulk_create sends no signals: copy the current tiers as the membership app would.
+        current = [row for row in rows if row.status in ("active", "grace")]
+        for tier in tiers:
+            ids = [row.organisation_id for row in current if row.tier_id == tier.pk]
+            Organisation.objects.filter(pk__in=ids).update(membership_tier=tier)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

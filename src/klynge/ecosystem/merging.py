@@ -24,11 +24,16 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from klynge.core import audit
 from klynge.ecosystem.models import MembershipStatus, Organisation
+
+# Sent inside the merge's transaction, after `duplicate` was merged into `keep` (their related
+# rows moved with queryset updates, which send no signals of their own).
+organisations_merged = Signal()
 
 FUZZY_RATIO = 0.9
 WINDOW = 8  # neighbours compared in each sorted order
@@ -273,6 +278,8 @@ def merge_organisations(*, actor, keep: Organisation, duplicate: Organisation) -
     if copied:
         keep.full_clean(validate_unique=False, validate_constraints=False)
         keep.save()
+    # Other apps update what they copy onto organisations (the membership tier, for one).
+    organisations_merged.send(sender=Organisation, keep=keep, duplicate=duplicate)
     audit.record(
         actor=actor,
         action="ecosystem.organisation.merge",

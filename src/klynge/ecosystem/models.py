@@ -228,6 +228,18 @@ class Organisation(TimeStampedModel):
     # from one index without joins (maintained with `search_text`).
     sector_bits = models.PositiveIntegerField(default=0, editable=False)
     sdg_bits = models.PositiveIntegerField(default=0, editable=False)
+    # The tier of the current (active or grace) membership, copied here by the membership app
+    # whenever a membership changes, so the directory filters and counts tiers without a join.
+    membership_tier = models.ForeignKey(
+        "membership.Tier",
+        verbose_name=_("membership tier"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -246,6 +258,7 @@ class Organisation(TimeStampedModel):
                     "region",
                     "sector_bits",
                     "sdg_bits",
+                    "membership_tier",
                 ],
                 condition=Q(merged_into__isnull=True),
                 name="organisation_facets_idx",

@@ -8,4 +8,4 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership and invoices")
 
     def ready(self) -> None:
-        from klynge.membership import panels, privacy  # noqa: F401  (dashboard, personal data)
+        from klynge.membership import panels, privacy, sync  # noqa: F401  (dashboard, data, tiers)
