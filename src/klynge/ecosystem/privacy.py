@@ -440,7 +440,7 @@ def erase_person(*, actor, person: Person) -> Person:
     counts per organisation are unchanged. Records ``ecosystem.person.erase`` with the id only.
     Sends a last e-mail to the old address saying the erasure is done.
     """
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     if person.erased_at is not None:
         return person
     user = person.user

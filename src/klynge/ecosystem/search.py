@@ -594,45 +594,6 @@ def tier_facet(base: QuerySet[Organisation], filters: DirectoryFilters) -> list[
     ]
 
 
-def _counts_from_groups(
-    groups: Iterable[tuple], filters: DirectoryFilters, tiers: bool
-) -> tuple[int, dict[str, dict], dict[int, int]]:
-    """Facet counts from rows of (status, kind, country, region, sector bits, tier, n).
-
-    A group counts for a facet if it fails no filter, or only that facet's own one. Returns the
-    total, the counts of the four row facets and the tier facet by value, and organisations by
-    sector bits (for the sector facet).
-    """
-    names = (*ROW_FACETS, "tier")
-    chosen = [(i, set(getattr(filters, name))) for i, name in enumerate(names)]
-    chosen = [(i, values) for i, values in chosen if values and (tiers or names[i] != "tier")]
-    sector_mask = sector_bits_for(filters.sector) if filters.sector else 0
-    sector_slot, tier_slot = len(ROW_FACETS), len(ROW_FACETS) + 1
-    counts: list[dict] = [{} for _name in names]
-    by_bits: dict[int, int] = {}
-    total = 0
-    for status, kind, country, region, bits, tier, n in groups:
-        row = (status, kind, country, region, tier)
-        fails, failed = 0, -1
-        for index, values in chosen:
-            if row[index] not in values:
-                fails, failed = fails + 1, (tier_slot if index == 4 else index)
-        if sector_mask and not bits & sector_mask:
-            fails, failed = fails + 1, sector_slot
-        if not fails:
-            total += n
-            for index, value in enumerate(row):
-                counts[index][value] = counts[index].get(value, 0) + n
-            by_bits[bits] = by_bits.get(bits, 0) + n
-        elif fails == 1:
-            if failed == sector_slot:
-                by_bits[bits] = by_bits.get(bits, 0) + n
-            else:
-                slot = 4 if failed == tier_slot else failed
-                counts[slot][row[slot]] = counts[slot].get(row[slot], 0) + n
-    return total, dict(zip(names, counts, strict=True)), by_bits
-
-
 def _sector_counts(by_bits: dict[int, int]) -> dict[str, int]:
     sector_counts: dict = {}
     for bits, n in by_bits.items():
@@ -648,62 +609,92 @@ def _postgres_directory(
     """The total and every facet (the tier facet too, with `tiers`) in one statement.
 
     On PostgreSQL the search itself (a trigram index lookup, then a recheck of every candidate
-    row) is the expensive part, so the matches are read once: a single pass groups them by
-    GROUPING SETS, once by the row facets, sector bits and tier, once by the SDG bits. Each
-    group carries two counts: of its rows passing the SDG filter (for everything but the SDG
-    facet) and of its rows passing every filter but the SDG one (for the SDG facet).
+    row) is the expensive part, so the matches are read once: a single pass aggregates them by
+    GROUPING SETS, one set per facet and an empty one for the total. A facet counts the rows
+    passing every filter but its own, so choosing one kind still shows how many organisations
+    the other kinds would add: each chosen filter adds a count column that leaves it out.
     """
-    searched = apply_search(base, filters.q).order_by()
-    columns = [*ROW_FACETS, "sector_bits", "sdg_bits"]
+    columns = {  # the facets' columns, by the short names the statement uses
+        "s": "membership_status",
+        "k": "kind",
+        "c": "country",
+        "r": "region",
+        "sb": "sector_bits",
+        "db": "sdg_bits",
+    }
     if tiers:
-        columns.append("membership_tier_id")
-    inner_sql, params = searched.values_list(*columns).query.sql_with_params()
-    tier_column = "t" if tiers else "NULL::integer"
-    conditions: dict[str, tuple[str, list]] = {}
-    for name, column in zip(ROW_FACETS, ("s", "k", "c", "r"), strict=True):
-        if getattr(filters, name):
-            conditions[name] = (f"{column} = ANY(%s)", [list(getattr(filters, name))])
+        columns["t"] = "membership_tier_id"
+    facet_of = {
+        "s": "membership_status",
+        "k": "kind",
+        "c": "country",
+        "r": "region",
+        "sb": "sector",
+        "db": "sdg",
+        "t": "tier",
+    }
+    inner_sql, params = (
+        apply_search(base, filters.q).order_by().values_list(*columns.values()).query
+    ).sql_with_params()
+    conditions: dict[str, tuple[str, object]] = {}
+    for short in ("s", "k", "c", "r"):
+        if chosen := getattr(filters, facet_of[short]):
+            conditions[short] = (f"{short} = ANY(%s)", list(chosen))
     if filters.sector:
-        conditions["sector"] = ("(sb & %s) <> 0", [sector_bits_for(filters.sector) or 1 << 31])
+        conditions["sb"] = ("(sb & %s) <> 0", sector_bits_for(filters.sector) or 1 << 31)
+    if filters.sdg:
+        conditions["db"] = ("(db & %s) <> 0", sdg_bits_for(filters.sdg) or 1 << 31)
     if tiers and filters.tier:
-        conditions["tier"] = ("t = ANY(%s)", [list(filters.tier)])
+        conditions["t"] = ("t = ANY(%s)", list(filters.tier))
 
-    def passing(*names: str) -> tuple[str, list]:
-        parts = [conditions[name] for name in names if name in conditions]
-        sql = " AND ".join(part for part, _params in parts) or "TRUE"
-        return sql, [param for _part, params in parts for param in params]
-
-    sdg_sql, sdg_params = (
-        ("(db & %s) <> 0", [sdg_bits_for(filters.sdg) or 1 << 31]) if filters.sdg else ("TRUE", [])
-    )
-    others_sql, others_params = passing(*conditions)
-    names = "s, k, c, r, sb, db" + (", t" if tiers else "")
-    grouped = "s, k, c, r, sb" + (", t" if tiers else "")
+    # Count columns: of the rows passing every filter, then one per chosen filter without it.
+    counts_sql, counts_params = [], []
+    for left_out in (None, *conditions):
+        kept = [(sql, param) for short, (sql, param) in conditions.items() if short != left_out]
+        where = " AND ".join(sql for sql, _param in kept) or "TRUE"
+        counts_sql.append(f"count(*) FILTER (WHERE {where})")
+        counts_params.extend(param for _sql, param in kept)
+    shorts = list(columns)
+    names = ", ".join(shorts)
+    sets = ", ".join(f"({short})" for short in shorts)
     # Only constant SQL and the ORM's own query are put together here; values are parameters.
     sql = (
-        f"SELECT s, k, c, r, sb, {tier_column}, db, GROUPING(db), "  # noqa: S608
-        f"count(*) FILTER (WHERE {sdg_sql}), count(*) FILTER (WHERE {others_sql}) "
-        f"FROM ({inner_sql}) AS m({names}) GROUP BY GROUPING SETS (({grouped}), (db))"
+        f"SELECT GROUPING({names}), {names}, {', '.join(counts_sql)} "  # noqa: S608
+        f"FROM ({inner_sql}) AS m({names}) GROUP BY GROUPING SETS ({sets}, ())"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*sdg_params, *others_params, *params])
+        cursor.execute(sql, [*counts_params, *params])
         rows = cursor.fetchall()
-    groups, sdg_counts = [], {}
-    for status, kind, country, region, bits, tier, sdg_bits, by_sdg, main, for_sdg in rows:
-        if by_sdg:  # the first grouping set (GROUPING(db) is 1 when db is not grouped)
-            if main:
-                groups.append((status, kind, country, region, bits, tier, main))
-        elif for_sdg:
-            for number in range(1, 18):
-                if sdg_bits & (1 << (number - 1)):
-                    sdg_counts[number] = sdg_counts.get(number, 0) + for_sdg
-    total, counts, by_bits = _counts_from_groups(groups, filters, tiers)
-    facets = {name: _facet(name, counts[name], getattr(filters, name)) for name in ROW_FACETS}
-    facets["sector"] = _facet("sector", _sector_counts(by_bits), filters.sector)
+
+    everything = (1 << len(shorts)) - 1  # GROUPING() sets a bit for each column not grouped
+    set_of = {everything ^ (1 << (len(shorts) - 1 - i)): i for i in range(len(shorts))}
+    column_of = {short: 1 + list(conditions).index(short) for short in conditions}
+    total = 0
+    by_facet: dict[str, dict] = {short: {} for short in shorts}
+    for row in rows:
+        grouping, values, counts = row[0], row[1 : 1 + len(shorts)], row[1 + len(shorts) :]
+        if grouping == everything:
+            total = counts[0]
+            continue
+        index = set_of[grouping]
+        short = shorts[index]
+        n = counts[column_of.get(short, 0)]
+        if n and values[index] is not None:
+            by_facet[short][values[index]] = n
+    facets = {
+        name: _facet(name, by_facet[short], getattr(filters, name))
+        for short, name in facet_of.items()
+        if short in ("s", "k", "c", "r")
+    }
+    facets["sector"] = _facet("sector", _sector_counts(by_facet["sb"]), filters.sector)
+    sdg_counts: dict = {}
+    for bits, n in by_facet["db"].items():
+        for number in range(1, 18):
+            if bits & (1 << (number - 1)):
+                sdg_counts[number] = sdg_counts.get(number, 0) + n
     facets["sdg"] = sorted(_facet("sdg", sdg_counts, filters.sdg), key=lambda item: item.value)
     if tiers:
-        counts["tier"].pop(None, None)
-        facets["tier"] = counts["tier"]  # labelled by the caller, which knows the tiers
+        facets["tier"] = by_facet["t"]  # labelled by the caller, which knows the tiers
     return total, facets
 
 

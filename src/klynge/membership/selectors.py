@@ -93,8 +93,11 @@ def benefits_for(organisation: Organisation | None, on: datetime.date | None = N
 
 
 def tiers_with_fees() -> QuerySet[Tier]:
-    return Tier.objects.prefetch_related("fees").annotate(
-        members=Count("memberships", filter=Q(memberships__status__in=CURRENT_STATUSES))
+    # Meta.ordering does not apply to a query with GROUP BY: order explicitly.
+    return (
+        Tier.objects.prefetch_related("fees")
+        .annotate(members=Count("memberships", filter=Q(memberships__status__in=CURRENT_STATUSES)))
+        .order_by("position", "name")
     )
 
 
