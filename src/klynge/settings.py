@@ -271,6 +271,12 @@ FORMAT_MODULE_PATH = ["klynge.formats"]
 KLYNGE_CURRENCIES = ("DKK", "NOK", "SEK", "EUR")
 KLYNGE_CURRENCY = env.get_choice("KLYNGE_CURRENCY", "DKK", KLYNGE_CURRENCIES)
 KLYNGE_CLUSTER_NAME = env.get_str("KLYNGE_CLUSTER_NAME", "Media City Odense")
+# Where people reach Klynge, for links in e-mails sent outside a request (periodic jobs).
+KLYNGE_BASE_URL = env.get_str("KLYNGE_BASE_URL", "").rstrip("/")
+if KLYNGE_BASE_URL and not KLYNGE_BASE_URL.startswith(("http://", "https://")):
+    raise ConfigurationError(
+        f"KLYNGE_BASE_URL must start with https:// or http://, not {KLYNGE_BASE_URL!r}."
+    )
 
 # --- Membership and invoices (see klynge/membership/conf.py) --------------------------------
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("directory/", include("klynge.ecosystem.urls")),
     path("events/<slug:slug>/programme/", include("klynge.schedule.urls")),
     path("events/", include("klynge.events.urls")),
+    path("", include("klynge.events.urls_feeds")),  # GET /events.ics
     path("membership/", include("klynge.membership.urls")),
     path("crm/", include("klynge.crm.urls")),
     path("studios/", include("klynge.bookings.urls")),

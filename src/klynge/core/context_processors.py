@@ -15,6 +15,7 @@ def shell(request):
     roles = roles_for(user)
     nav = [
         (reverse("core:home"), _("Home")),
+        (reverse("events:list"), _("Events")),
         (reverse("ecosystem:directory"), _("Directory")),
         (reverse("ecosystem:network"), _("Ecosystem map")),
     ]
@@ -27,6 +28,7 @@ def shell(request):
                 nav.append((reverse("accounts:invitations"), _("Invitations")))
         if roles.has(Role.STAFF):
             staff_nav = [
+                (reverse("events:manage"), _("Manage events")),
                 (reverse("crm:pipeline"), _("Pipeline")),
                 (reverse("crm:tasks"), _("Tasks")),
                 (reverse("membership:applications"), _("Applications")),

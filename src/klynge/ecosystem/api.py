@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from klynge.core.permissions import ensure_api_permission
-from klynge.ecosystem import services_people
+from klynge.ecosystem import services, services_people
 from klynge.ecosystem.models import (
     Country,
     MembershipStatus,
@@ -68,6 +68,26 @@ class PersonOut(Schema):
 def list_people(request):
     ensure_api_permission(request, "ecosystem.view_person_list")
     return people_with_affiliations()
+
+
+class PersonIn(Schema):
+    first_name: str = Field(..., min_length=1, max_length=100)
+    last_name: str = Field(..., min_length=1, max_length=100)
+    email: str = Field(..., min_length=3, max_length=254)
+    title: str = Field("", max_length=200)
+    phone: str = Field("", max_length=50)
+
+
+@router.post(
+    "/people",
+    response={201: PersonOut},
+    summary="Create a person, a contact without a login (staff)",
+)
+def create_person(request, payload: PersonIn):
+    """400 with a message on `email` when the address is not valid or another person has it."""
+    ensure_api_permission(request, "ecosystem.add_person")
+    person = services.create_person(actor=request.auth, **payload.dict())
+    return Status(201, people_with_affiliations().get(pk=person.pk))
 
 
 # --- Organisations ----------------------------------------------------------------------------

@@ -210,6 +210,14 @@ UPCOMING = [
     ("mediatech-festival", "MediaTech Festival", E.CONFERENCE, F.HYBRID, V.PUBLIC, 89, 9, 2 * 24 + 8, "Three days of talks, demos and networking for the media and mediatech industry."),
 ]
 # fmt: on
+# Seats by kind of event (None: no limit), so registration and the waiting list show in the demo.
+EVENT_SEATS = {
+    E.BREAKFAST_SEMINAR: 60,
+    E.WORKSHOP: 20,
+    E.COURSE: 25,
+    E.HACKATHON: 40,
+    E.CONFERENCE: 400,
+}  # fmt: skip
 
 
 @dataclass
@@ -352,7 +360,8 @@ class _Builder:
             slug=slug, title=title, kind=kind, format=fmt, visibility=visibility,
             status=EventStatus.PUBLISHED, starts_at=starts_at,
             ends_at=starts_at + datetime.timedelta(hours=hours), venue=venue, summary=summary,
-            organiser=self.organisations.get(organiser),
+            organiser=self.organisations.get(organiser), time_zone=str(starts_at.tzinfo),
+            description_en=summary, capacity=EVENT_SEATS.get(kind),
         )  # fmt: skip
         event.full_clean()
         event.save()

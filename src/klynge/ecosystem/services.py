@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -139,9 +139,16 @@ def set_consent(*, actor, person: Person, kind: str, granted: bool, source: str 
 @transaction.atomic
 def create_person(*, actor, first_name: str, last_name: str, email: str = "", **fields) -> Person:
     """Creates a person (a contact; a login is attached separately)."""
+    taken = _("Another person already has this e-mail address.")
+    if email and Person.objects.filter(email__iexact=email.strip()).exists():
+        raise ValidationError({"email": [taken]})
     person = Person(first_name=first_name, last_name=last_name, email=email.lower(), **fields)
     person.full_clean()
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # another request took the address since full_clean() checked it
+        raise ValidationError({"email": [taken]}) from None
     audit.record(actor=actor, action="ecosystem.person.create", target=person)
     return person
 

@@ -8,4 +8,9 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
+        import datetime
+
+        from klynge.core.periodic import Job, register
         from klynge.events import panels  # noqa: F401  (registers the dashboard panels)
+
+        register(Job("expire_event_offers", every=datetime.timedelta(minutes=5), base_url=True))

@@ -1,15 +1,24 @@
-"""Events, in the minimal form the foundation needs (the home page, the demo's 2020 events).
+"""Events, their ticket categories, questions and registrations.
 
-Programmes, registration, tickets and streams are built on this in the events issue.
+Times are stored in UTC; every event also names the time zone it happens in (`time_zone`), in
+which its page, e-mails and calendar entries show it. Titles and descriptions are content in
+Danish and English (`title_da`, `title_en`, ...) shown in the visitor's language with a fallback
+to the other language and finally to `title`, which always holds a title (older callers and the
+programme app use it).
 """
 
+import secrets
+import zoneinfo
+
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core.models import TimeStampedModel
-from klynge.ecosystem.models import Organisation
+from klynge.ecosystem.models import Organisation, Person, Sdg
 
 
 class EventKind(models.TextChoices):
@@ -42,8 +51,28 @@ class EventStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Pillar(models.TextChoices):
+    """The cluster's strategic pillars (DESIGN.md: activity is reported per pillar and SDG)."""
+
+    INNOVATION = "innovation", _("Innovation and technology")
+    TALENT = "talent", _("Talent and competences")
+    BUSINESS = "business", _("Business development")
+    INTERNATIONAL = "international", _("Internationalisation")
+    SUSTAINABILITY = "sustainability", _("Sustainability")
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
 class Event(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
+    title_da = models.CharField(_("title in Danish"), max_length=200, blank=True)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
     slug = models.SlugField(_("short name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     format = models.CharField(_("format"), max_length=10, choices=EventFormat.choices)
@@ -55,8 +84,15 @@ class Event(TimeStampedModel):
     )
     starts_at = models.DateTimeField(_("starts"), db_index=True)
     ends_at = models.DateTimeField(_("ends"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, choices=time_zone_choices
+    )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    online_url = models.URLField(_("stream or meeting link"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    description_da = models.TextField(_("description in Danish"), blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     organiser = models.ForeignKey(
         Organisation,
         verbose_name=_("organiser"),
@@ -65,7 +101,32 @@ class Event(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="organised_events",
     )
+    co_organisers = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("co-organisers"),
+        blank=True,
+        related_name="co_organised_events",
+        help_text=_("Member organisations and partner clusters organising it with us."),
+    )
+    pillars = models.JSONField(_("pillars"), default=list, blank=True)
+    sdgs = models.ManyToManyField(
+        Sdg, verbose_name=_("sustainable development goals"), blank=True, related_name="events"
+    )
     recording_url = models.URLField(_("recording"), blank=True)
+    # Registration
+    capacity = models.PositiveIntegerField(
+        _("seats"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    waitlist = models.BooleanField(_("waiting list when full"), default=True)
+    requires_approval = models.BooleanField(_("registrations need approval"), default=False)
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a freed seat"),
+        default=48,
+        help_text=_("0: people on the waiting list get a freed seat at once."),
+    )
+    cancellation_note = models.TextField(_("cancellation notice"), blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -82,3 +143,181 @@ class Event(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.slug])
+
+    def _localised(self, field: str, fallback: str = "") -> str:
+        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        first, second = ("da", "en") if language in ("da", "nb", "sv") else ("en", "da")
+        return getattr(self, f"{field}_{first}") or getattr(self, f"{field}_{second}") or fallback
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language, else in the other one, else `title`."""
+        return self._localised("title", self.title)
+
+    @property
+    def description(self) -> str:
+        return self._localised("description", self.summary)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def local_start(self):
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_end(self):
+        return self.ends_at.astimezone(self.zone)
+
+    @property
+    def pillar_labels(self) -> list[str]:
+        labels = dict(Pillar.choices)
+        return [labels[p] for p in self.pillars if p in labels]
+
+
+class CategoryKind(models.TextChoices):
+    MEMBER = "member", _("Member")
+    NON_MEMBER = "non_member", _("Non-member")
+    STUDENT = "student", _("Student")
+    SPEAKER = "speaker", _("Speaker")
+    OTHER = "other", _("Other")
+
+
+class TicketCategory(models.Model):
+    """A kind of ticket with its own price and, optionally, its own share of the seats."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="categories"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=CategoryKind.choices, default=CategoryKind.OTHER
+    )
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    capacity = models.PositiveIntegerField(
+        _("seats"), null=True, blank=True, help_text=_("Empty: only the event's seats limit it.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("ticket category")
+        verbose_name_plural = _("ticket categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """A question registrants answer (dietary needs, T-shirt size, ...)."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="questions"
+    )
+    label = models.CharField(_("question"), max_length=200)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    OFFERED = "offered", _("Seat offered")
+    CANCELLED = "cancelled", _("Cancelled")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Offer expired")
+
+
+# Registrations that hold a seat, and those that are still alive (one per person and event).
+SEAT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+ACTIVE_STATUSES = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.OFFERED,
+)
+
+
+def _ticket_code() -> str:
+    return secrets.token_hex(5).upper()
+
+
+class Registration(TimeStampedModel):
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="event_registrations",
+    )
+    category = models.ForeignKey(
+        TicketCategory,
+        verbose_name=_("ticket category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="event_registrations",
+    )
+    status = models.CharField(_("status"), max_length=12, choices=RegistrationStatus.choices)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    free_seat = models.BooleanField(_("membership's free seat"), default=False)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    code = models.CharField(_("ticket code"), max_length=12, unique=True, default=_ticket_code)
+    offered_until = models.DateTimeField(_("offer expires"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    invoice = models.ForeignKey(
+        "membership.Invoice",
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "person"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted", "offered"]),
+                name="registration_one_active_per_person",
+            )
+        ]
+        indexes = [models.Index(fields=["event", "status"], name="registration_event_status")]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.event}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES

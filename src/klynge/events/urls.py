@@ -3,4 +3,29 @@ from django.urls import path
 from klynge.events import views
 
 app_name = "events"
-urlpatterns = [path("<slug:slug>/", views.event_detail, name="detail")]
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("mine/", views.my_registrations, name="mine"),
+    path("feed.ics", views.calendar_feed, name="ics"),
+    path("manage/", views.manage_list, name="manage"),
+    path("manage/new/", views.event_create, name="create"),
+    path("manage/<slug:slug>/edit/", views.event_edit, name="edit"),
+    path("manage/<slug:slug>/publish/", views.event_publish, name="publish"),
+    path("manage/<slug:slug>/cancel/", views.event_cancel, name="cancel"),
+    path(
+        "manage/<slug:slug>/registrations/",
+        views.event_registrations_view,
+        name="manage_registrations",
+    ),
+    path(
+        "manage/<slug:slug>/registrations/<int:pk>/decide/",
+        views.decide_registration,
+        name="decide",
+    ),
+    path("manage/<slug:slug>/check-in/", views.check_in_view, name="check_in"),
+    path("registrations/<int:pk>/cancel/", views.cancel_registration, name="cancel_registration"),
+    path("registrations/<int:pk>/accept/", views.accept_offer, name="accept_offer"),
+    path("<slug:slug>/", views.event_detail, name="detail"),
+    path("<slug:slug>/register/", views.register, name="register"),
+    path("<slug:slug>/group/", views.group_register, name="group"),
+]

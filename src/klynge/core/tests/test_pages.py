@@ -84,12 +84,13 @@ def test_navigation_follows_the_role(client, staff, staff_admin, employee, membe
         client.force_login(user)
         return [str(label) for _url, label in client.get("/").context[key]]
 
-    public = ["Home", "Directory", "Ecosystem map"]
+    public = ["Home", "Events", "Directory", "Ecosystem map"]
     assert nav(employee) == [*public, "Dashboard"]
     assert nav(employee, "staff_nav_items") == []
     assert nav(member_admin) == [*public, "Dashboard", "Your membership", "Invitations"]
     assert nav(staff) == [*public, "Dashboard"]
     staff_menu = [
+        "Manage events",
         "Pipeline",
         "Tasks",
         "Applications",

@@ -1,4 +1,5 @@
-"""`klynge serve` (what `make run` ends with) starts gunicorn and the worker, and stops both."""
+"""`klynge serve` (what `make run` ends with) starts gunicorn, the worker and the periodic jobs,
+and stops them all."""
 
 import json
 import os
@@ -65,6 +66,7 @@ def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
         children = " ".join(_command_lines_of_children(server.pid))
         assert "db_worker" in children
         assert "gunicorn" in children
+        assert "run_periodic" in children
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)

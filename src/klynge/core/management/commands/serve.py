@@ -18,14 +18,25 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="do not run the periodic jobs (when cron or another server runs them)",
+        )
 
-    def handle(self, *args, host, port, workers, no_worker, **options):
+    def handle(self, *args, host, port, workers, no_worker, no_periodic, **options):
         if not 0 < port < 65536:
             raise CommandError(f"PORT must be between 1 and 65535, not {port}.")
         processes: list[subprocess.Popen] = []
         uses_worker = settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
         if uses_worker and not no_worker:
             processes.append(subprocess.Popen([sys.executable, "-m", "klynge", "db_worker"]))
+        if not no_periodic:
+            # Links in e-mails from periodic jobs point here unless KLYNGE_BASE_URL says otherwise.
+            environment = {"KLYNGE_BASE_URL": f"http://{host}:{port}", **os.environ}
+            processes.append(
+                subprocess.Popen([sys.executable, "-m", "klynge", "run_periodic"], env=environment)
+            )
         processes.append(
             subprocess.Popen(
                 [

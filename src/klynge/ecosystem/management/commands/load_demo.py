@@ -6,6 +6,7 @@ from klynge.crm.demo import load_crm_demo
 from klynge.ecosystem.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from klynge.ecosystem.models import Organisation
 from klynge.membership.demo import load_demo_memberships
+from klynge.schedule.demo import load as load_schedule_demo
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 # The other apps' demo parts build on the organisations and logins.
                 load_demo_memberships()
                 load_crm_demo()
+                load_schedule_demo()
             if summary.created_anything:
                 self.stdout.write(self.style.SUCCESS(str(summary)))
             else:

@@ -1,0 +1,77 @@
+"""queue_email: rendered in the recipient's language, sent only after commit, with attachments."""
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from klynge.core.emails import queue_email
+from klynge.ecosystem.tests.factories import PersonFactory
+from klynge.events.models import Registration
+from klynge.events.tests.factories import EventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _context():
+    event = EventFactory(title="Summit")
+    person = PersonFactory(first_name="Ida")
+    registration = Registration(event=event, person=person, status="cancelled")
+    return {"event": event, "person": person, "registration": registration, "link": "/x"}
+
+
+def test_plain_email_without_attachments(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_email(to="a@example.org", template="events/emails/cancelled", context=_context())
+    assert [(m.to, m.subject, m.attachments) for m in mail.outbox] == [
+        (["a@example.org"], "Registration cancelled: Summit", [])
+    ]
+
+
+def test_attachments_are_sent(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_email(
+            to="a@example.org",
+            template="events/emails/cancelled",
+            context=_context(),
+            attachments=[("event.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")],
+        )
+    (message,) = mail.outbox
+    assert message.attachments == [
+        ("event.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    ]
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    context = _context()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                queue_email(
+                    to="a@example.org",
+                    template="events/emails/cancelled",
+                    context=context,
+                    attachments=[("a.ics", "x", "text/calendar")],
+                )
+                raise RuntimeError
+    assert (callbacks, mail.outbox) == ([], [])
+
+
+def test_the_attachment_task_runs_on_the_database_worker(transactional_db, mailoutbox):
+    import io
+
+    from django.core.management import call_command
+
+    from klynge.core.emails import send_email_with_attachments
+
+    send_email_with_attachments.using(backend="database").enqueue(
+        to=["b@example.org"],
+        subject="Hej",
+        body="Body",
+        attachments=[["a.ics", "x", "text/calendar"]],
+    )
+    call_command(
+        "db_worker", "--batch", "--backend", "database", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    assert [(m.subject, m.attachments) for m in mailoutbox] == [
+        ("Hej", [("a.ics", "x", "text/calendar")])
+    ]
