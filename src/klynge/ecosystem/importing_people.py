@@ -51,6 +51,7 @@ from klynge.ecosystem.models import (
     AffiliationRole,
     ConsentRecord,
     Country,
+    ErasedAddress,
     Organisation,
     Person,
 )
@@ -375,6 +376,15 @@ class PeopleImporter(Importer):
                 .only("id", "email", "erased_at", *_PERSON_FIELDS)
             ):
                 people[person.email.lower()] = person
+        erased: set[str] = set()
+        for chunk in _chunks(emails):
+            digests = {ErasedAddress.digest_of(email): email for email in chunk}
+            erased.update(
+                digests[digest]
+                for digest in ErasedAddress.objects.filter(digest__in=digests).values_list(
+                    "digest", flat=True
+                )
+            )
         open_ties: set[tuple[int, int, str]] = set()
         for chunk in _chunks([person.pk for person in people.values()]):
             open_ties.update(
@@ -397,7 +407,7 @@ class PeopleImporter(Importer):
                 if organisation_id is None:
                     row_errors.append(_organisation_error(country, number, name))
             person = people.get(values.get("email", ""))
-            if person is not None and person.erased_at is not None:
+            if values.get("email", "") in erased:
                 row_errors.append(("email", _("this person was erased")))
             errors.extend(RowError(line, column, message) for column, message in row_errors)
             if row_errors or line not in valid_lines:

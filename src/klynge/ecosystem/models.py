@@ -6,6 +6,8 @@ built on top of these in the ecosystem issue.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -370,6 +372,29 @@ CONSENT_FIELD = {
     ConsentKind.NEWSLETTER: "newsletter",
     ConsentKind.PHOTOS: "photos",
 }
+
+
+class ErasedAddress(models.Model):
+    """The SHA-256 digest of an e-mail address whose person was erased, so that an import or a
+    new contact cannot bring the person back without them (the address itself is not kept)."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    erased_at = models.DateTimeField(_("erased"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("erased e-mail address")
+        verbose_name_plural = _("erased e-mail addresses")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+    @staticmethod
+    def digest_of(email: str) -> str:
+        return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+    @classmethod
+    def is_erased(cls, email: str) -> bool:
+        return bool(email.strip()) and cls.objects.filter(digest=cls.digest_of(email)).exists()
 
 
 class ConsentRecord(models.Model):

@@ -39,7 +39,14 @@ from klynge.core import audit
 from klynge.core.emails import queue_email
 from klynge.core.models import AuditEntry
 from klynge.ecosystem import services
-from klynge.ecosystem.models import CONSENT_FIELD, Affiliation, ConsentKind, ConsentRecord, Person
+from klynge.ecosystem.models import (
+    CONSENT_FIELD,
+    Affiliation,
+    ConsentKind,
+    ConsentRecord,
+    ErasedAddress,
+    Person,
+)
 
 REQUEST_ACTION = "ecosystem.person.erasure_request"
 ERASE_ACTION = "ecosystem.person.erase"
@@ -451,6 +458,10 @@ def erase_person(*, actor, person: Person) -> Person:
             e.lower() for e in (person.email, *person.other_emails, user.email if user else "") if e
         },
         values={v for v in (person.phone, person.title, person.bio) if v},
+    )
+    ErasedAddress.objects.bulk_create(
+        [ErasedAddress(digest=ErasedAddress.digest_of(email)) for email in traces.emails],
+        ignore_conflicts=True,
     )
     old_login_email = user.email if user else ""
     language = (user.language if user else "") or None

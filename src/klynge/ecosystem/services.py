@@ -15,6 +15,7 @@ from klynge.ecosystem.models import (
     Affiliation,
     ConsentKind,
     ConsentRecord,
+    ErasedAddress,
     Organisation,
     Person,
 )
@@ -142,6 +143,10 @@ def create_person(*, actor, first_name: str, last_name: str, email: str = "", **
     taken = _("Another person already has this e-mail address.")
     if email and Person.objects.filter(email__iexact=email.strip()).exists():
         raise ValidationError({"email": [taken]})
+    if ErasedAddress.is_erased(email):
+        raise ValidationError(
+            {"email": [_("The person with this address asked to be erased; it cannot be added.")]}
+        )
     person = Person(first_name=first_name, last_name=last_name, email=email.lower(), **fields)
     person.full_clean()
     try:

@@ -5,6 +5,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from klynge.core.models import AuditEntry
-from klynge.ecosystem import importing, importing_people
+from klynge.ecosystem import importing, importing_people, privacy, services
 from klynge.ecosystem.models import Affiliation, ConsentRecord, Person
 from klynge.ecosystem.tests.factories import (
     AffiliationFactory,
@@ -134,7 +135,7 @@ def test_creates_updates_ties_and_records_consents(tmp_path):
 
 def test_every_row_problem_is_reported_and_nothing_is_written(tmp_path):
     OrganisationFactory(name="Saab AB", country="SE", registry_number=SE_A)
-    PersonFactory(email="gone@example.org", erased_at=timezone.now())
+    privacy.erase_person(actor=None, person=PersonFactory(email="gone@example.org"))
     path = _write(
         tmp_path,
         "first_name,last_name,email,languages,organisation_registry_number,organisation_name,"
@@ -227,29 +228,34 @@ def test_every_row_problem_is_reported_and_nothing_is_written(tmp_path):
         ("ida@example.org", "Ida", "Holm", "", ["da"]),
         ("saab@example.org", "Saab", "Medarbejder", "", []),
     ]
-    assert _people()[0][0] == "gone@example.org"
+    assert _people()[0][0] == ""  # the erased person, still without an address
     assert _consents() == [("ida@example.org", "newsletter", True, "import", None)]
     assert _ties() == [("saab@example.org", "Saab AB", "employee", None)]
     assert AuditEntry.objects.get(action="ecosystem.import.commit").data["errors"] == 14
 
 
-def test_an_erased_person_is_never_changed(tmp_path):
-    erased = PersonFactory(
-        first_name="Erased person",
-        last_name="7",
-        email="kept@example.org",
-        erased_at=timezone.now(),
+def test_an_erased_person_is_not_brought_back_by_an_import(tmp_path):
+    erased = privacy.erase_person(
+        actor=None, person=PersonFactory(first_name="Karen", email="Kept@Example.org")
     )
-    path = _write(tmp_path, f"{HEADER},newsletter\nKaren,Comeback,kept@example.org,yes\n")
+    people = Person.objects.count()
+    path = _write(tmp_path, f"{HEADER},newsletter\nKaren,Comeback,kept@example.ORG,yes\n")
     assert _run(path, "--skip-invalid") == {
         "created": 0,
         "updated": 0,
         "unchanged": 0,
         "errors": [{"line": 2, "column": "email", "message": "this person was erased"}],
     }
+    assert Person.objects.count() == people
     erased.refresh_from_db()
-    assert (erased.first_name, erased.newsletter) == ("Erased person", False)
-    assert not ConsentRecord.objects.exists()
+    assert (erased.email, erased.newsletter) == ("", False)
+    assert not ConsentRecord.objects.filter(granted=True).exists()
+    # Neither can staff add the address again as a new contact.
+    with pytest.raises(ValidationError) as refused:
+        services.create_person(actor=None, first_name="K", last_name="C", email="kept@example.org")
+    assert refused.value.message_dict == {
+        "email": ["The person with this address asked to be erased; it cannot be added."]
+    }
 
 
 def test_affiliations_are_added_only_where_no_open_one_has_the_role(tmp_path):
