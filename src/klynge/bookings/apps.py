@@ -6,3 +6,11 @@ class BookingsConfig(AppConfig):
     name = "klynge.bookings"
     label = "bookings"
     verbose_name = _("Studios and equipment")
+
+    def ready(self) -> None:
+        import datetime
+
+        from klynge.bookings import panels  # noqa: F401  (dashboard)
+        from klynge.core.periodic import Job, register
+
+        register(Job("expire_booking_offers", every=datetime.timedelta(minutes=5), base_url=True))

@@ -16,6 +16,7 @@ def shell(request):
     nav = [
         (reverse("core:home"), _("Home")),
         (reverse("events:list"), _("Events")),
+        (reverse("bookings:resources"), _("Studios")),
         (reverse("ecosystem:directory"), _("Directory")),
         (reverse("ecosystem:network"), _("Ecosystem map")),
     ]
@@ -29,6 +30,8 @@ def shell(request):
         if roles.has(Role.STAFF):
             staff_nav = [
                 (reverse("events:manage"), _("Manage events")),
+                (reverse("bookings:manage"), _("Bookings")),
+                (reverse("bookings:reports"), _("Booking reports")),
                 (reverse("crm:pipeline"), _("Pipeline")),
                 (reverse("crm:tasks"), _("Tasks")),
                 (reverse("membership:applications"), _("Applications")),

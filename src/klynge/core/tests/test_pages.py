@@ -45,6 +45,8 @@ STAFF_PANELS = [
     "crm_tasks",
     "membership_staff",
     "invitations",
+    "my_registrations",
+    "bookings_staff",
     "upcoming_events",
     "recent_activity",
 ]
@@ -62,13 +64,27 @@ STAFF_PANELS = [
                 "administered_organisations",
                 "membership_member",
                 "my_organisation",
+                "bookings_mine",
                 "invitations",
+                "my_registrations",
                 "upcoming_events",
             ],
         ),
-        ("employee", ["member_employee"], ["my_organisation", "upcoming_events"]),
-        ("student", ["student"], ["talent", "learning_events", "upcoming_events"]),
-        ("founder", ["founder"], ["my_startup", "learning_events", "upcoming_events"]),
+        (
+            "employee",
+            ["member_employee"],
+            ["my_organisation", "bookings_mine", "my_registrations", "upcoming_events"],
+        ),
+        (
+            "student",
+            ["student"],
+            ["talent", "bookings_mine", "my_registrations", "learning_events", "upcoming_events"],
+        ),
+        (
+            "founder",
+            ["founder"],
+            ["my_startup", "my_registrations", "learning_events", "upcoming_events"],
+        ),
     ],
 )
 def test_each_role_sees_its_own_dashboard(client, request, fixture, roles, panels):
@@ -84,13 +100,15 @@ def test_navigation_follows_the_role(client, staff, staff_admin, employee, membe
         client.force_login(user)
         return [str(label) for _url, label in client.get("/").context[key]]
 
-    public = ["Home", "Events", "Directory", "Ecosystem map"]
+    public = ["Home", "Events", "Studios", "Directory", "Ecosystem map"]
     assert nav(employee) == [*public, "Dashboard"]
     assert nav(employee, "staff_nav_items") == []
     assert nav(member_admin) == [*public, "Dashboard", "Your membership", "Invitations"]
     assert nav(staff) == [*public, "Dashboard"]
     staff_menu = [
         "Manage events",
+        "Bookings",
+        "Booking reports",
         "Pipeline",
         "Tasks",
         "Applications",

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from klynge.accounts.models import User
+from klynge.bookings.demo import load as load_bookings_demo
 from klynge.crm.demo import load_crm_demo
 from klynge.ecosystem.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from klynge.ecosystem.models import Organisation
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                 load_demo_memberships()
                 load_crm_demo()
                 load_schedule_demo()
+                load_bookings_demo()
             if summary.created_anything:
                 self.stdout.write(self.style.SUCCESS(str(summary)))
             else:
