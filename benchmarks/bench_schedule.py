@@ -8,7 +8,9 @@ in-process, the median of:
 - parsing the XML with lxml alone (the baseline every other figure is divided by),
 - importing the XML into a fresh event (bulk inserts), and re-importing it (updates by guid),
 - exporting the programme as frab XML and as frab JSON,
-- rendering the programme page (all 1,007 sessions, and one day) for a signed-in person.
+- rendering the programme page for a signed-in person: as it opens (a programme this large opens
+  on its first day), all 1,007 sessions (?day=all), and the grid of rooms × time for the first day;
+  the number of SQL queries of each page is printed with it.
 
 The schedule file comes from ../shared/data/schedules/ (or KLYNGE_SCHEDULE_XML).
 """
@@ -43,7 +45,9 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from lxml import etree  # noqa: E402
 
@@ -128,9 +132,20 @@ def main() -> None:
     client.force_login(staff)
     url = f"/events/{event.slug}/programme/"
     first_day = selectors.programme_days(event)[0].isoformat()
-    assert client.get(url).status_code == 200
-    page_all = _time(lambda: client.get(url), options.page_rounds)
-    page_day = _time(lambda: client.get(url, {"day": first_day}), options.page_rounds)
+    pages = {
+        "default": (url, {}),
+        "all": (url, {"day": "all"}),
+        "grid": (f"{url}grid/", {"day": first_day}),
+    }
+    queries = {}
+    for key, (address, query) in pages.items():
+        assert client.get(address, query).status_code == 200
+        with CaptureQueriesContext(connection) as captured:
+            client.get(address, query)
+        queries[key] = len(captured.captured_queries)
+    page_default = _time(lambda: client.get(*pages["default"]), options.page_rounds)
+    page_all = _time(lambda: client.get(*pages["all"]), options.page_rounds)
+    page_grid = _time(lambda: client.get(*pages["grid"]), options.page_rounds)
 
     base = _median_ms(parse)
     rows = [
@@ -139,13 +154,15 @@ def main() -> None:
         ("re-import, same file (1,007 matched by guid)", reimports),
         ("export frab XML", export_xml),
         ("export frab JSON", export_json),
-        ("programme page, all 1,007 sessions", page_all),
-        (f"programme page, one day ({first_day})", page_day),
+        (f"programme page as it opens ({first_day}, {queries['default']} q)", page_default),
+        (f"programme page, all 1,007 sessions ({queries['all']} q)", page_all),
+        (f"grid of rooms × time, {first_day} ({queries['grid']} q)", page_grid),
     ]
-    print(f"{'measurement':44} {'median ms':>10} {'× baseline':>11}  runs")
+    print(f"{'measurement':50} {'median ms':>10} {'p95 ms':>8} {'× baseline':>11}  runs")
     for label, samples in rows:
         median = _median_ms(samples)
-        print(f"{label:44} {median:10.1f} {median / base:11.1f}  {len(samples)}")
+        p95 = sorted(samples)[max(0, int(len(samples) * 0.95) - 1)] * 1000
+        print(f"{label:50} {median:10.1f} {p95:8.1f} {median / base:11.1f}  {len(samples)}")
 
 
 if __name__ == "__main__":

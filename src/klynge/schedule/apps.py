@@ -6,3 +6,6 @@ class ScheduleConfig(AppConfig):
     name = "klynge.schedule"
     label = "schedule"
     verbose_name = _("Event programmes")
+
+    def ready(self) -> None:
+        from klynge.schedule import panels  # noqa: F401  (registers the dashboard panel)

@@ -1,41 +1,49 @@
 import datetime
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from klynge.ecosystem.models import Person
 from klynge.schedule.frab import FORMATS, MAX_IMPORT_BYTES
 from klynge.schedule.models import ImportFormat, Room, Speaker, Track
 
+ALL_DAYS = "all"
+
 
 class ProgrammeFilterForm(forms.Form):
-    """The programme's filters; rendered for the page, read without queries via `filters()`."""
+    """The programme's filters; rendered for the page, read without queries via `filters()`.
+
+    `default_day` is the day shown when none is chosen (large programmes open on one day);
+    "all" asks for every day.
+    """
 
     day = forms.ChoiceField(label=_("Day"), required=False)
     track = forms.ChoiceField(label=_("Track"), required=False)
     room = forms.ChoiceField(label=_("Room"), required=False)
 
-    def __init__(self, *args, days, rooms, tracks, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["day"].choices = [("", _("All days"))] + [
+    def __init__(self, data=None, *, days, rooms, tracks, default_day=None, **kwargs):
+        chosen = (data or {}).get("day") or ""
+        known = {day.isoformat() for day in days} | {ALL_DAYS}
+        if default_day is not None and chosen not in known:
+            data = data.copy() if data is not None else QueryDict(mutable=True)
+            data["day"] = default_day.isoformat()
+        super().__init__(data, **kwargs)
+        self.fields["day"].choices = [(ALL_DAYS if default_day else "", _("All days"))] + [
             (day.isoformat(), _date_label(day)) for day in days
         ]
         self.fields["track"].choices = [("", _("All tracks"))] + [(t.pk, t.name) for t in tracks]
         self.fields["room"].choices = [("", _("All rooms"))] + [(r.pk, r.name) for r in rooms]
+        self._days = {day.isoformat(): day for day in days}
         self._tracks = {str(t.pk): t for t in tracks}
         self._rooms = {str(r.pk): r for r in rooms}
 
     def filters(self) -> dict:
         """The chosen filters, resolved without extra queries (invalid values are ignored)."""
         data = self.data
-        day = None
-        try:
-            if data.get("day"):
-                day = datetime.date.fromisoformat(data["day"])
-        except ValueError:
-            day = None
         return {
-            "day": day,
+            "day": self._days.get(data.get("day") or ""),
             "track": self._tracks.get(data.get("track") or ""),
             "room": self._rooms.get(data.get("room") or ""),
         }
@@ -65,6 +73,18 @@ class TrackForm(forms.Form):
 class SpeakerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     bio = forms.CharField(label=_("Biography"), required=False, widget=forms.Textarea)
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or e-mail"), max_length=200, required=False)
+
+
+class SpeakerPersonForm(forms.Form):
+    """The person in the directory a speaker is (empty: no longer linked)."""
+
+    person = forms.ModelChoiceField(
+        label=_("Person"), queryset=Person.objects.filter(erased_at__isnull=True), required=False
+    )
 
 
 class SessionForm(forms.Form):

@@ -7,6 +7,7 @@ from klynge.schedule import views
 app_name = "schedule"
 urlpatterns = [
     path("", views.programme, name="programme"),
+    path("grid/", views.programme_grid, name="grid"),
     path("schedule.xml", views.export, {"fmt": "xml"}, name="export_xml"),
     path("schedule.json", views.export, {"fmt": "json"}, name="export_json"),
     path("sessions/<uuid:guid>/", views.session_detail, name="session"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("sessions/new/", views.session_edit, name="session_add"),
     path("speakers/<int:pk>/", views.speaker_detail, name="speaker"),
     path("speakers/<int:pk>/edit/", views.speaker_edit, name="speaker_edit"),
+    path("speakers/<int:pk>/person/", views.speaker_person, name="speaker_person"),
     path("speakers/new/", views.speaker_edit, name="speaker_add"),
     path("agenda/", views.agenda, name="agenda"),
     path("agenda/feed/", views.agenda_feed_create, name="agenda_feed_create"),

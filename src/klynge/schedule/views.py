@@ -8,8 +8,11 @@ import json
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,14 +20,18 @@ from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required, public
 from klynge.schedule import frab, ical, selectors, services
 from klynge.schedule.forms import (
+    ALL_DAYS,
     ImportForm,
+    PersonSearchForm,
     ProgrammeFilterForm,
     RecordingConsentForm,
     RoomForm,
     SessionForm,
     SpeakerForm,
+    SpeakerPersonForm,
     TrackForm,
 )
+from klynge.schedule.grid import build_grid
 
 
 def _event(request, slug, **kwargs):
@@ -50,6 +57,64 @@ def group_by_day(sessions, zone) -> list[tuple[datetime.date, list]]:
     return list(days.items())
 
 
+def group_rows_by_day(rows) -> list[tuple[datetime.date, list]]:
+    days: dict[datetime.date, list] = {}
+    for row in rows:
+        days.setdefault(row.day, []).append(row)
+    return list(days.items())
+
+
+def link_rows(rows, base: str):
+    """Sets each row's addresses from the programme's own (`base`): one `reverse` per page
+    instead of three per session. The paths follow urls.py (a test checks they match)."""
+    for row in rows:
+        row.url = f"{base}sessions/{row.guid}/"
+        row.star_url = f"{row.url}star/"
+        row.speaker_links = [(f"{base}speakers/{pk}/", name) for pk, name in row.speakers]
+    return rows
+
+
+def _csrf_input(request) -> str:
+    """The hidden CSRF field, rendered once for the many star forms of a page."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+
+
+# Above this many sessions the programme opens on one day (today during the event); every day
+# stays one choice away.
+LARGE_PROGRAMME = 100
+
+
+def _day_links(request, base: str, day_counts: dict, chosen, *, all_value: str) -> list[dict]:
+    """The day tabs: each keeps the other filters of the current address."""
+
+    def link(value: str) -> str:
+        query = request.GET.copy()
+        query["day"] = value
+        query.pop("view", None)
+        return f"{base}?{query.urlencode()}"
+
+    links = [
+        {
+            "label": _("All days"),
+            "url": link(all_value),
+            "current": chosen is None,
+            "count": sum(day_counts.values()),
+        }
+    ]
+    for day, count in day_counts.items():
+        links.append(
+            {
+                "label": date_format(day, "D j. M"),
+                "url": link(day.isoformat()),
+                "current": day == chosen,
+                "count": count,
+            }
+        )
+    return links
+
+
 # --------------------------------------------------------------------------------------------
 # Public pages
 
@@ -59,23 +124,77 @@ def programme(request, slug, obj):
     event = obj
     zone = selectors.event_time_zone(event)
     rooms, tracks = selectors.rooms_of(event), selectors.tracks_of(event)
+    day_counts = selectors.programme_day_counts(event)
+    days = list(day_counts)
+    large = sum(day_counts.values()) > LARGE_PROGRAMME
+    default_day = selectors.default_programme_day(days, zone) if large else None
     form = ProgrammeFilterForm(
-        request.GET or None, days=selectors.programme_days(event), rooms=rooms, tracks=tracks
+        request.GET or None, days=days, rooms=rooms, tracks=tracks, default_day=default_day
     )
     filters = form.filters()
-    sessions = selectors.programme_sessions(event, **filters)
+    starred = selectors.starred_session_ids(request.user, event)
+    rows = selectors.programme_rows(event, rooms=rooms, tracks=tracks, starred=starred, **filters)
+    base = reverse("schedule:programme", args=[event.slug])
+    link_rows(rows, base)
     context = {
         "event": event,
         "zone": zone,
         "form": form,
         "filters": filters,
-        "days": group_by_day(sessions, zone),
-        "session_count": len(sessions),
-        "starred": selectors.starred_session_ids(request.user, event),
+        "base": base,
+        "days": group_rows_by_day(rows),
+        "day_links": _day_links(
+            request, base, day_counts, filters["day"], all_value=ALL_DAYS if large else ""
+        ),
+        "grid_day": filters["day"] or (days[0] if days else None),
+        "session_count": len(rows),
+        "next": request.get_full_path(),
+        "csrf_input": _csrf_input(request) if request.user.is_authenticated else "",
         "can_edit": request.user.has_perm("schedule.change_programme", event),
     }
     template = "schedule/_programme_results.html" if request.htmx else "schedule/programme.html"
     return render(request, template, context)
+
+
+@permission_required("schedule.view_programme", obj=_event)
+def programme_grid(request, slug, obj):
+    """One day as a table: rooms as columns, time as rows, each session spanning its length."""
+    event = obj
+    zone = selectors.event_time_zone(event)
+    rooms, tracks = selectors.rooms_of(event), selectors.tracks_of(event)
+    day_counts = selectors.programme_day_counts(event)
+    days = list(day_counts)
+    chosen = None
+    try:
+        chosen = datetime.date.fromisoformat(request.GET.get("day") or "")
+    except ValueError:
+        pass
+    if chosen not in day_counts:
+        chosen = selectors.default_programme_day(days, zone)
+    starred = selectors.starred_session_ids(request.user, event)
+    rows = (
+        selectors.programme_rows(event, rooms=rooms, tracks=tracks, starred=starred, day=chosen)
+        if chosen
+        else []
+    )
+    base = reverse("schedule:programme", args=[event.slug])
+    link_rows(rows, base)
+    grid_base = reverse("schedule:grid", args=[event.slug])
+    day_links = _day_links(request, grid_base, day_counts, chosen, all_value="")[1:]
+    return render(
+        request,
+        "schedule/grid.html",
+        {
+            "event": event,
+            "zone": zone,
+            "day": chosen,
+            "day_links": day_links,
+            "grid": build_grid(rows, rooms=rooms, tracks=tracks, zone=zone, no_room=_("No room")),
+            "base": base,
+            "list_url": f"{base}?day={chosen.isoformat()}" if chosen else base,
+            "can_edit": request.user.has_perm("schedule.change_programme", event),
+        },
+    )
 
 
 @permission_required("schedule.view_programme", obj=_session)
@@ -110,6 +229,8 @@ def speaker_detail(request, slug, pk, obj):
             "event": event,
             "speaker": obj,
             "sessions": selectors.speaker_sessions(obj),
+            "organisations": selectors.speaker_organisations(request.user, obj),
+            "can_edit": request.user.has_perm("schedule.change_programme", event),
             "zone": selectors.event_time_zone(event),
             "starred": selectors.starred_session_ids(request.user, event),
         },
@@ -151,6 +272,7 @@ def star(request, slug, guid, obj):
                 "session": obj,
                 "event": obj.event,
                 "starred": selectors.starred_session_ids(request.user, obj.event),
+                "next": request.POST["next"] if _safe_next(request) else obj.get_absolute_url(),
             },
         )
     return redirect(request.POST["next"] if _safe_next(request) else obj.get_absolute_url())
@@ -169,7 +291,16 @@ def _safe_next(request) -> bool:
 def agenda(request, slug, obj):
     event = obj
     zone = selectors.event_time_zone(event)
-    sessions = selectors.agenda_sessions(request.user, event)
+    starred = selectors.starred_session_ids(request.user, event)
+    rows = selectors.programme_rows(
+        event,
+        rooms=selectors.rooms_of(event),
+        tracks=selectors.tracks_of(event),
+        starred=starred,
+        starred_only=True,
+    )
+    base = reverse("schedule:programme", args=[event.slug])
+    link_rows(rows, base)
     feed = selectors.agenda_feed_for(request.user, event)
     feed_url = (
         request.build_absolute_uri(reverse("schedule:agenda_feed", args=[event.slug, feed.token]))
@@ -182,8 +313,10 @@ def agenda(request, slug, obj):
         {
             "event": event,
             "zone": zone,
-            "days": group_by_day(sessions, zone),
-            "starred": {session.pk for session in sessions},
+            "base": base,
+            "days": group_rows_by_day(rows),
+            "next": request.get_full_path(),
+            "csrf_input": _csrf_input(request),
             "feed_url": feed_url,
         },
     )
@@ -320,6 +453,55 @@ def speaker_edit(request, slug, obj, pk=None):
             person=speaker.person if speaker else None,
         ),
         done=lambda saved: saved.get_absolute_url(),
+    )
+
+
+@permission_required("schedule.change_programme", obj=_event)
+def speaker_person(request, slug, pk, obj):
+    """Staff link a speaker to a person in the directory (or undo the link)."""
+    event = obj
+    speaker = selectors.get_speaker_for_user(request.user, slug, pk)
+    status = 200
+    link_form = SpeakerPersonForm(request.POST or None)
+    if request.method == "POST":
+        if link_form.is_valid():
+            person = link_form.cleaned_data["person"]
+            try:
+                services.save_speaker(
+                    actor=request.user,
+                    event=event,
+                    speaker=speaker,
+                    name=speaker.name,
+                    bio=speaker.bio,
+                    person=person,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if person is None:
+                    messages.success(request, _("The speaker is no longer linked to a person."))
+                else:
+                    messages.success(
+                        request,
+                        _("%(speaker)s is linked to %(person)s in the directory.")
+                        % {"speaker": speaker.name, "person": person.full_name},
+                    )
+                return redirect(speaker.get_absolute_url())
+        status = 400
+    search = PersonSearchForm(request.GET if "q" in request.GET else {"q": speaker.name})
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    return render(
+        request,
+        "schedule/speaker_person.html",
+        {
+            "event": event,
+            "speaker": speaker,
+            "search": search,
+            "query": query,
+            "people": selectors.find_people(query),
+            "link_form": link_form,
+        },
+        status=status,
     )
 
 
