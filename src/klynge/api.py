@@ -11,6 +11,8 @@ from klynge.bookings.api import router as bookings_router
 from klynge.crm.api import router as crm_router
 from klynge.ecosystem.api import router as ecosystem_router
 from klynge.events.api import router as events_router
+from klynge.matchmaking.api import router as matchmaking_router
+from klynge.meetings.api import router as meetings_router
 from klynge.membership.api import router as membership_router
 from klynge.schedule.api import router as schedule_router
 
@@ -28,6 +30,8 @@ api.add_router("/", membership_router)
 api.add_router("/", crm_router)
 api.add_router("/", bookings_router)
 api.add_router("/", schedule_router)
+api.add_router("/", matchmaking_router)
+api.add_router("/", meetings_router)
 api.add_router("/", events_router)
 
 

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "klynge.crm",
     "klynge.bookings",
     "klynge.schedule",
+    "klynge.matchmaking",
+    "klynge.meetings",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("klynge.events.urls_feeds")),  # GET /events.ics
     path("membership/", include("klynge.membership.urls")),
     path("crm/", include("klynge.crm.urls")),
+    path("matchmaking/", include("klynge.matchmaking.urls")),
+    path("meetings/", include("klynge.meetings.urls")),
     path("studios/", include("klynge.bookings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -1,0 +1,1 @@
+"""Partner recommendations, introductions and the outcomes of matches."""
