@@ -1,35 +1,49 @@
-"""The public event page and the registration POST through gunicorn, as pretix was measured.
+"""The public event page and the registration POST through `klynge serve`, as pretix was measured.
 
-Run with `.venv/bin/python benchmarks/bench_events.py [--seconds 20] [--clients 32]`.
+Run with `.venv/bin/python benchmarks/bench_events.py [--seconds 20] [--clients 32]
+[--database-url postgres://.../EMPTY_SCRATCH_DB] [--serve-args "..."]`.
 It builds a scratch database in a temporary directory (SQLite; or the PostgreSQL database in
 --database-url, which it migrates and fills, so point it at an empty scratch database, never
-var/), creates one published event with 100,000 seats, a staff API token and enough people,
-starts `gunicorn klynge.wsgi` with 2 workers (and `--threads`, 4 by default as `klynge serve`
-runs it), and drives it with a keep-alive HTTP load generator of N concurrent clients:
+var/ or a real one), creates one published event with 100,000 seats, a staff API token and
+enough people, starts `klynge serve` (gunicorn, 2 workers x 4 threads, and the task worker that
+sends the confirmation e-mails) and measures, with N concurrent keep-alive clients:
 
-- GET /events/<slug>/ (anonymous, the public event page),
-- POST /api/v1/events/<id>/registrations {"person": ID} (staff token; one new person each).
+- GET /healthz (a bare view: what server and load generator can do at all, for scale),
+- GET /events/<slug>/ (anonymous, the public event page) at c=8 and c=N, with `hey` (the load
+  generator pretix's benchmark uses; Debian package `hey`) when it is installed, else with the
+  Python generator below,
+- the same page with `?utm_source=bench`, which is rendered every time (only `tz` is served
+  from the stored copies), to show what the cache in events/cache.py saves,
+- POST /api/v1/events/<id>/registrations {"person": ID} (staff token; a new person each) at c=8
+  and c=N, always with the Python generator: `hey` sends the same body every time, and every
+  registration needs its own person. It is one thread driving all connections with `selectors`,
+  so it takes far less of the 2 CPUs it shares with the server than a thread per client.
+
+The access log is off by default (`--serve-args "--no-access-log"`): behind the reverse proxy
+of a real deployment, which logs every request anyway, gunicorn's own log costs a third of the
+page's throughput on 2 CPUs. `--serve-args ""` measures `klynge serve` exactly as `make run`
+starts it.
 
 It prints req/s, p50/p95/p99 and the 5xx count for each, checks in the database that no more
 registrations were confirmed than seats, and the ratios against pretix 2026.8's figures measured
 on this machine (../shared/bench/pretix/RESULTS.md: event page ~29.5 req/s at c=32 on PG,
 orders 14.1/s at c=8 on PG; 28.1 and 12.5 on SQLite). A same-run pretix measurement is
-`bash ../shared/bench/pretix/bench.sh`.
+`bash ../shared/bench/pretix/bench.sh` (about 9 minutes).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
+import re
+import selectors
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -93,49 +107,32 @@ def _run(env, code, *args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def load(port, seconds, clients, request_for) -> dict:
-    """`clients` threads on keep-alive connections for `seconds`; request_for(i) gives
-    (method, path, body, headers) for the i-th request overall."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    counter = iter(range(10**9))
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+def hey(url, seconds, clients) -> dict:
+    """GET `url` with `hey` (the load generator pretix's benchmark uses): keep-alive
+    connections, Go, so it takes little of the CPUs it shares with the server."""
+    out = subprocess.run(
+        ["hey", "-z", f"{seconds}s", "-c", str(clients), "-t", "30", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    statuses = {int(code): int(n) for code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
+    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get ", out))
+    if errors:
+        statuses[599] = errors
+    latency = dict(re.findall(r"(\d+)% in ([\d.]+) secs", out))
+    if "99" not in latency:  # too few responses for percentiles
+        latency = dict.fromkeys(["50", "95", "99"], re.search(r"Slowest:\s+([\d.]+)", out)[1])
+    return {
+        "requests": sum(statuses.values()),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": float(latency["50"]) * 1000,
+        "p95": float(latency["95"]) * 1000,
+        "p99": float(latency["99"]) * 1000,
+        "statuses": dict(sorted(statuses.items())),
+        "5xx": sum(c for s, c in statuses.items() if s >= 500),
+    }
 
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, codes = [], {}
-        while time.perf_counter() < deadline:
-            with lock:
-                n = next(counter)
-            method, path, body, headers = request_for(n)
-            begin = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-                if response.getheader("Connection", "").lower() == "close":
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            except (OSError, http.client.HTTPException):
-                status = 599
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            mine.append(time.perf_counter() - begin)
-            codes[status] = codes.get(status, 0) + 1
-        with lock:
-            latencies.extend(mine)
-            for status, count in codes.items():
-                statuses[status] = statuses.get(status, 0) + count
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+def _summary(latencies: list[float], statuses: dict[int, int], elapsed: float) -> dict:
     latencies.sort()
 
     def pct(p):
@@ -152,14 +149,127 @@ def load(port, seconds, clients, request_for) -> dict:
     }
 
 
+class _Connection:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        self.started = 0.0
+
+
+def _response_length(buffer: bytes) -> tuple[int, int, bool] | None:
+    """(status, total length, close) of the first complete response in `buffer`, or None."""
+    head_end = buffer.find(b"\r\n\r\n")
+    if head_end < 0:
+        return None
+    head = buffer[:head_end].decode("latin-1").lower()
+    status = int(head.split(" ", 2)[1])
+    match = re.search(r"\ncontent-length:\s*(\d+)", head)
+    if match is None:  # chunked
+        end = buffer.find(b"\r\n0\r\n\r\n", head_end)
+        return None if end < 0 else (status, end + 7, "connection: close" in head)
+    total = head_end + 4 + int(match.group(1))
+    return None if len(buffer) < total else (status, total, "connection: close" in head)
+
+
+def raw_load(port, seconds, clients, request_for) -> dict:
+    """`clients` keep-alive connections for `seconds`, driven by one thread with `selectors`
+    (much lighter than a thread per client); request_for(i) gives the i-th request's bytes."""
+    selector = selectors.DefaultSelector()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    counter = iter(range(10**9))
+    deadline = time.perf_counter() + seconds
+
+    def send(connection):
+        connection.started = time.perf_counter()
+        connection.sock.sendall(request_for(next(counter)))
+
+    def reopen(connection):
+        selector.unregister(connection.sock)
+        connection.sock.close()
+        fresh = _Connection(port)
+        selector.register(fresh.sock, selectors.EVENT_READ, fresh)
+        return fresh
+
+    started = time.perf_counter()
+    for _ in range(clients):
+        connection = _Connection(port)
+        selector.register(connection.sock, selectors.EVENT_READ, connection)
+        send(connection)
+    open_count = clients
+    while open_count:
+        for key, _events in selector.select(timeout=1):
+            connection = key.data
+            try:
+                chunk = connection.sock.recv(262144)
+            except OSError:
+                chunk = b""
+            if not chunk:  # the server closed the connection: count it and start again
+                latencies.append(time.perf_counter() - connection.started)
+                statuses[599] = statuses.get(599, 0) + 1
+                connection = reopen(connection)
+                if time.perf_counter() < deadline:
+                    send(connection)
+                else:
+                    selector.unregister(connection.sock)
+                    connection.sock.close()
+                    open_count -= 1
+                continue
+            connection.buffer += chunk
+            parsed = _response_length(connection.buffer)
+            if parsed is None:
+                continue
+            status, length, close = parsed
+            connection.buffer = connection.buffer[length:]
+            latencies.append(time.perf_counter() - connection.started)
+            statuses[status] = statuses.get(status, 0) + 1
+            if close:
+                connection = reopen(connection)
+            if time.perf_counter() < deadline:
+                send(connection)
+            else:
+                selector.unregister(connection.sock)
+                connection.sock.close()
+                open_count -= 1
+    return _summary(latencies, statuses, time.perf_counter() - started)
+
+
+def _request(method, path, port, body=b"", headers=None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _wait_for(port, server) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("the server did not start; see its log")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not answer")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--database-url", default="", help="an EMPTY scratch PostgreSQL database")
     parser.add_argument("--seats", type=int, default=100_000)
+    parser.add_argument(
+        "--generator", choices=["auto", "hey", "python"], default="auto",
+        help="GET load generator: hey when installed (auto), else the Python one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--serve-args", default="--no-access-log", help="extra arguments for `klynge serve`"
+    )
     args = parser.parse_args()
+    use_hey = args.generator == "hey" or (args.generator == "auto" and shutil.which("hey"))
 
     data_dir = tempfile.mkdtemp(prefix="klynge-bench-events-")
     port = _free_port()
@@ -172,7 +282,7 @@ def main() -> None:
         "KLYNGE_SSL_REDIRECT": "false",
         "KLYNGE_DATA_DIR": data_dir,
         "KLYNGE_LANGUAGE": "en",
-        "KLYNGE_LOG_LEVEL": "ERROR",
+        "KLYNGE_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "src"),
     }
     env.pop("DATABASE_URL", None)
@@ -183,53 +293,64 @@ def main() -> None:
     quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL}
     subprocess.run([*manage, "migrate", "--no-input"], **quiet)
     subprocess.run([*manage, "collectstatic", "--no-input"], **quiet)
-    people = int(args.seconds * 1500) + 5000  # more than the POST runs can use
+    people = int(args.seconds * 2 * 600) + 2000  # more than the POST runs can use
     setup = _run(env, SETUP, people, args.seats)
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "klynge.wsgi", "--workers", "2", "--threads",
-         str(args.threads), "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-         "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
+    log_path = Path(data_dir) / "serve.log"
+    serve = [*manage, "serve", "--port", str(port), "--workers", "2", "--no-periodic"]
+    serve += args.serve_args.split()
+    with open(log_path, "w") as log:
+        # As `make run` serves Klynge: gunicorn (access log on stdout, here a file) and the
+        # task worker that sends the confirmation e-mails the registrations queue.
+        server = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_for(port, server)
+        base = f"http://127.0.0.1:{port}"
         page = f"/events/{setup['slug']}/"
-        get = lambda n: ("GET", page, None, {})  # noqa: E731
-        persons = setup["people"]
-        headers = {"Authorization": f"Bearer {setup['secret']}", "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {setup['secret']}",
+            "Content-Type": "application/json",
+        }
         post_url = f"/api/v1/events/{setup['event']}/registrations"
-        used = iter(persons)
-        post_lock = threading.Lock()
+        persons = iter(setup["people"])
 
         def post(n):
-            with post_lock:
-                person = next(used)
-            return ("POST", post_url, json.dumps({"person": person}), headers)
+            body = json.dumps({"person": next(persons)}).encode()
+            return _request("POST", post_url, port, body, headers)
 
-        load(port, 3, 8, get)  # warm up both workers
-        health = lambda n: ("GET", "/healthz", None, {})  # noqa: E731
+        def get(path):
+            if use_hey:
+                return lambda seconds, clients: hey(base + path, seconds, clients)
+            request = _request("GET", path, port)
+            return lambda seconds, clients: raw_load(port, seconds, clients, lambda n: request)
+
+        get(page)(5, 8)  # warm up both workers (the first request loads the URLs and views)
+        c = args.clients
         results = {
-            # What this load generator and server can do at all, for scale.
-            f"GET /healthz c={args.clients}": load(port, args.seconds / 2, args.clients, health),
-            f"GET event page c={args.clients}": load(port, args.seconds, args.clients, get),
-            "POST registration c=8": load(port, args.seconds, 8, post),
-            f"POST registration c={args.clients}": load(port, args.seconds, args.clients, post),
+            # What the server and load generator do at all (a bare view), for scale.
+            f"GET /healthz c={c}": get("/healthz")(args.seconds / 2, c),
+            "GET event page c=8": get(page)(args.seconds, 8),
+            f"GET event page c={c}": get(page)(args.seconds, c),
+            # The same page rendered every time (an unknown parameter is never served stored).
+            f"GET page, rendered c={c}": get(page + "?utm_source=bench")(args.seconds, c),
+            "POST registration c=8": raw_load(port, args.seconds, 8, post),
+            f"POST registration c={c}": raw_load(port, args.seconds, c, post),
         }
     finally:
         server.terminate()
         server.wait(timeout=30)
     check = _run(env, CHECK, setup["event"])
+    errors = [line for line in log_path.read_text().splitlines() if "Traceback" in line]
     shutil.rmtree(data_dir, ignore_errors=True)
 
     pretix_get, pretix_post = PRETIX[backend]
     print(
-        f"Klynge events through gunicorn (2 workers x {args.threads} threads), {backend}, "
-        f"{args.seconds:.0f} s per run, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        f"Klynge events through `klynge serve` (gunicorn, 2 workers; {' '.join(serve[3:])}), "
+        f"{backend}, {args.seconds:.0f} s per run, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs shared with the load generator"
+    )
+    print(
+        f"load generators: GET {'hey ' + _hey_version() if use_hey else 'Python (selectors)'}; "
+        "POST Python (selectors; hey sends one body, every registration needs its own person)"
     )
     print(f"{'test':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'5xx':>5}  "
           f"{'x pretix':>8}  statuses")  # fmt: skip
@@ -242,12 +363,22 @@ def main() -> None:
             f"{r['5xx']:5d}  {ratio:8.1f}  {r['statuses']}"
         )
     print(
-        f"pretix anchors ({backend}): event page {pretix_get} req/s, orders {pretix_post}/s. "
-        f"Database after the runs: {check['confirmed']} confirmed of {check['capacity']} seats, "
-        f"{check['registrations']} registrations."
+        f"pretix anchors ({backend}, ../shared/bench/pretix/RESULTS.md): event page "
+        f"{pretix_get} req/s at c=32, orders {pretix_post}/s at c=8. Database after the runs: "
+        f"{check['confirmed']} confirmed of {check['capacity']} seats, "
+        f"{check['registrations']} registrations; {len(errors)} tracebacks in the server log."
     )
     if check["confirmed"] > check["capacity"]:
         raise SystemExit("OVERSOLD")
+
+
+def _hey_version() -> str:
+    try:
+        return subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", "hey"], capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return ""
 
 
 if __name__ == "__main__":

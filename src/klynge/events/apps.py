@@ -14,3 +14,4 @@ class EventsConfig(AppConfig):
         from klynge.events import panels  # noqa: F401  (registers the dashboard panels)
 
         register(Job("expire_event_offers", every=datetime.timedelta(minutes=5), base_url=True))
+        register(Job("send_event_reminders", every=datetime.timedelta(minutes=5), base_url=True))

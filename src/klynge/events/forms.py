@@ -6,7 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klynge.ecosystem.models import Organisation, Person, Sdg
-from klynge.events.models import Event, EventFormat, EventKind, Pillar, time_zone_choices
+from klynge.events.models import (
+    CategoryKind,
+    Event,
+    EventFormat,
+    EventKind,
+    Pillar,
+    QuestionKind,
+    RecordingAccess,
+    time_zone_choices,
+)
 
 WHEN_CHOICES = [("upcoming", _("Upcoming")), ("past", _("Past"))]
 
@@ -54,6 +63,8 @@ class EventForm(forms.ModelForm):
     )
 
     DATETIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+    # Left empty, these take the model's default.
+    DEFAULTED = ("free_cancellation_days", "stream_opens_minutes", "offer_hours")
 
     class Meta:
         model = Event
@@ -62,12 +73,15 @@ class EventForm(forms.ModelForm):
             "ends_at", "venue", "address", "online_url", "summary", "description_da",
             "description_en", "organiser", "co_organisers", "pillars", "sdgs", "capacity",
             "waitlist", "requires_approval", "registration_opens_at", "registration_closes_at",
-            "offer_hours", "recording_url",
+            "offer_hours", "free_cancellation_days", "stream_opens_minutes", "send_follow_up",
+            "recording_url",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organiser"].queryset = Organisation.objects.order_by("name")
+        for name in self.DEFAULTED:
+            self.fields[name].required = False
         instance = self.instance
         zone = zoneinfo.ZoneInfo(instance.time_zone if instance.pk else settings.TIME_ZONE)
         if not instance.pk:
@@ -81,6 +95,9 @@ class EventForm(forms.ModelForm):
         data = super().clean()
         if not (data.get("title_da") or data.get("title_en")):
             self.add_error("title_da", _("Give the event a title in Danish or English."))
+        for name in self.DEFAULTED:
+            if data.get(name) is None:
+                data[name] = Event._meta.get_field(name).default
         zone_name = data.get("time_zone") or settings.TIME_ZONE
         zone = zoneinfo.ZoneInfo(zone_name)
         for name in self.DATETIMES:
@@ -115,9 +132,7 @@ class RegistrationForm(forms.Form):
                 label=_("Ticket"), queryset=event.categories.all(), empty_label=None
             )
         for question in event.questions.all():
-            self.fields[f"q_{question.pk}"] = forms.CharField(
-                label=question.label, required=question.required, max_length=1000
-            )
+            self.fields[f"q_{question.pk}"] = _question_field(question)
 
     def answers(self) -> dict:
         return {
@@ -125,6 +140,27 @@ class RegistrationForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("q_") and value
         }
+
+
+YES_NO_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def _question_field(question) -> forms.Field:
+    """The form field for a question: text, one of its choices, or yes/no."""
+    if question.kind == QuestionKind.CHOICE:
+        empty = [] if question.required else [("", "–")]
+        return forms.ChoiceField(
+            label=question.label,
+            required=question.required,
+            choices=[*empty, *((c, c) for c in question.choices)],
+        )
+    if question.kind == QuestionKind.YES_NO:
+        return forms.ChoiceField(
+            label=question.label,
+            required=question.required,
+            choices=YES_NO_CHOICES if question.required else [("", "–"), *YES_NO_CHOICES],
+        )
+    return forms.CharField(label=question.label, required=question.required, max_length=1000)
 
 
 class StaffRegistrationForm(forms.Form):
@@ -155,3 +191,85 @@ class GroupRegistrationForm(forms.Form):
 
 class CheckInForm(forms.Form):
     code = forms.CharField(label=_("Ticket code or name"), max_length=100)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("For whom"),
+        choices=CategoryKind.choices,
+        initial=CategoryKind.OTHER,
+        help_text=_(
+            "Member: people of member organisations. Student: students. Speaker: given by "
+            "staff only. Non-member and other: everyone."
+        ),
+    )
+    price = forms.DecimalField(
+        label=_("Price"), min_value=0, max_digits=10, decimal_places=2, initial=0
+    )
+    capacity = forms.IntegerField(
+        label=_("Seats"), min_value=0, required=False, help_text=_("Empty: the event's seats.")
+    )
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label=_("Question"), max_length=200)
+    kind = forms.ChoiceField(label=_("Type"), choices=QuestionKind.choices)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For a choice question: one answer per line."),
+    )
+    required = forms.BooleanField(label=_("Required"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = self.initial.get("choices")
+        if isinstance(choices, list):
+            self.initial["choices"] = "\n".join(choices)
+
+
+REMINDER_UNITS = [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))]
+UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 60 * 24}
+
+
+class ReminderForm(forms.Form):
+    amount = forms.IntegerField(label=_("Send a reminder"), min_value=1, max_value=60 * 24 * 60)
+    unit = forms.ChoiceField(label=_("Unit (before the start)"), choices=REMINDER_UNITS)
+
+    @property
+    def minutes(self) -> int:
+        return self.cleaned_data["amount"] * UNIT_MINUTES[self.cleaned_data["unit"]]
+
+
+class RecordingForm(forms.Form):
+    url = forms.URLField(label=_("Link"), max_length=500, assume_scheme="https")
+    title = forms.CharField(label=_("Title"), max_length=300, required=False)
+    access = forms.ChoiceField(label=_("Who may watch"), choices=RecordingAccess.choices)
+    session = forms.ModelChoiceField(
+        label=_("Programme session"),
+        required=False,
+        queryset=None,
+        empty_label=_("The whole event"),
+        help_text=_("Only sessions whose speakers consented to recording."),
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = event.sessions.filter(recording_allowed=True)
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How was it? (5 is best)"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

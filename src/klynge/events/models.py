@@ -127,6 +127,22 @@ class Event(TimeStampedModel):
         help_text=_("0: people on the waiting list get a freed seat at once."),
     )
     cancellation_note = models.TextField(_("cancellation notice"), blank=True)
+    free_cancellation_days = models.PositiveSmallIntegerField(
+        _("free cancellation until (days before)"),
+        default=7,
+        help_text=_(
+            "Paid registrations cancelled at least this many days before the start are credited; "
+            "later ones are not refunded."
+        ),
+    )
+    stream_opens_minutes = models.PositiveSmallIntegerField(
+        _("stream link shown (minutes before the start)"), default=15
+    )
+    send_follow_up = models.BooleanField(
+        _("follow-up e-mail after the event"),
+        default=True,
+        help_text=_("With the recording, if any, and a short feedback form."),
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -209,6 +225,12 @@ class TicketCategory(models.Model):
         return self.name
 
 
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    CHOICE = "choice", _("Choice")
+    YES_NO = "yes_no", _("Yes or no")
+
+
 class Question(models.Model):
     """A question registrants answer (dietary needs, T-shirt size, ...)."""
 
@@ -216,6 +238,10 @@ class Question(models.Model):
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="questions"
     )
     label = models.CharField(_("question"), max_length=200)
+    kind = models.CharField(
+        _("type"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT
+    )
+    choices = models.JSONField(_("choices"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -321,3 +347,130 @@ class Registration(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class Reminder(models.Model):
+    """An e-mail to the confirmed registrants a set time before the start."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    minutes_before = models.PositiveIntegerField(_("minutes before the start"))
+
+    class Meta:
+        ordering = ["-minutes_before"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "minutes_before"], name="events_reminder_unique_offset"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_before__gt=0), name="events_reminder_before_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.minutes_before}"
+
+
+class NotificationKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class Notification(models.Model):
+    """An e-mail sent to a registrant by a periodic job. The unique constraint makes every
+    reminder and follow-up go out once, even with the job running on two servers at once: the
+    row is created in the transaction that queues the e-mail (sent after commit)."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    minutes_before = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "kind", "minutes_before"],
+                name="events_notification_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.kind} {self.minutes_before}"
+
+
+class Feedback(models.Model):
+    """A registrant's rating (1 to 5) and comment after the event; one per registration."""
+
+    registration = models.OneToOneField(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="feedback",
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("given"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="events_feedback_rating_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.rating}"
+
+
+class RecordingAccess(models.TextChoices):
+    PUBLIC = "public", _("Everyone")
+    MEMBERS = "members", _("Members")
+    REGISTRANTS = "registrants", _("Registrants of the event")
+
+
+class Recording(TimeStampedModel):
+    """A recording of an event or of one session of its programme."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="recordings"
+    )
+    session = models.ForeignKey(
+        "schedule.Session",
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="recordings",
+    )
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    url = models.URLField(_("link"), max_length=500)
+    access = models.CharField(
+        _("who may watch"),
+        max_length=12,
+        choices=RecordingAccess.choices,
+        default=RecordingAccess.PUBLIC,
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        if self.session_id:
+            return self.session.title
+        return self.event.display_title

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -14,7 +16,11 @@ from klynge.events.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
     Event,
+    EventFormat,
     EventStatus,
+    Feedback,
+    Recording,
+    RecordingAccess,
     Registration,
     RegistrationStatus,
     Visibility,
@@ -169,3 +175,111 @@ def viewer_zone(value: str, event: Event) -> zoneinfo.ZoneInfo:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass
     return event.zone
+
+
+# --- Second round: ticket pages, streams, recordings, feedback, badges -----------------------
+
+
+def categories_with_counts(event: Event) -> list:
+    """The event's ticket types with their seats taken and registrations (one query)."""
+    return list(
+        event.categories.annotate(
+            taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES)),
+            registration_count=Count("registrations"),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Whether the viewer may watch the event's stream now, and why not."""
+
+    state: str  # "open", "not_yet", "ended", "not_registered", "not_online", "no_link"
+    url: str = ""
+    opens_at: datetime.datetime | None = None
+
+
+def stream_for(user, event: Event, now: datetime.datetime | None = None) -> Stream:
+    """The stream link is shown to confirmed registrants of an online or hybrid event from
+    `stream_opens_minutes` before the start until the end."""
+    now = now or timezone.now()
+    opens_at = event.starts_at - datetime.timedelta(minutes=event.stream_opens_minutes)
+    if event.format not in (EventFormat.ONLINE, EventFormat.HYBRID):
+        return Stream("not_online")
+    if not event.online_url:
+        return Stream("no_link", opens_at=opens_at)
+    if (
+        not getattr(user, "is_authenticated", False)
+        or not Registration.objects.filter(
+            event=event, person__user=user, status=RegistrationStatus.CONFIRMED
+        ).exists()
+    ):
+        return Stream("not_registered", opens_at=opens_at)
+    if now < opens_at:
+        return Stream("not_yet", opens_at=opens_at)
+    if now > event.ends_at:
+        return Stream("ended", opens_at=opens_at)
+    return Stream("open", url=event.online_url, opens_at=opens_at)
+
+
+def recordings_for(user, *, event_slug: str = "") -> QuerySet[Recording]:
+    """Recordings the user may watch: public ones for everyone, members' ones for people of
+    member organisations, registrants' ones for those confirmed for the event; staff see all.
+    Recordings of a programme session its speakers did not consent to recording are never
+    listed, and only published events' recordings are (drafts and cancelled ones for staff)."""
+    roles = roles_for(user)
+    recordings = (
+        Recording.objects.select_related("event", "session")
+        .filter(Q(session__isnull=True) | Q(session__recording_allowed=True))
+        .order_by("-event__starts_at", "event_id", "session__starts_at", "id")
+    )
+    if event_slug:
+        recordings = recordings.filter(event__slug=event_slug)
+    if roles.has(Role.STAFF):
+        return recordings
+    allowed = Q(access=RecordingAccess.PUBLIC)
+    if roles.has(Role.MEMBER_EMPLOYEE):
+        allowed |= Q(access=RecordingAccess.MEMBERS)
+    if getattr(user, "is_authenticated", False):
+        attended = Registration.objects.filter(
+            person__user=user, status=RegistrationStatus.CONFIRMED
+        ).values("event_id")
+        allowed |= Q(access=RecordingAccess.REGISTRANTS, event_id__in=attended)
+    return recordings.filter(allowed, event__status=EventStatus.PUBLISHED)
+
+
+def feedback_summary(event: Event) -> dict:
+    """The number of answers, the average rating, the count per rating and the comments."""
+    feedback = Feedback.objects.filter(registration__event=event)
+    figures = feedback.aggregate(
+        count=Count("id"),
+        average=Avg("rating"),
+        **{f"r{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)},
+    )
+    count = figures["count"]
+    return {
+        "count": count,
+        "average": round(figures["average"], 1) if figures["average"] is not None else None,
+        "ratings": [
+            {
+                "rating": n,
+                "count": figures[f"r{n}"],
+                "percent": round(100 * figures[f"r{n}"] / count) if count else 0,
+            }
+            for n in range(5, 0, -1)
+        ],
+        "comments": list(
+            feedback.exclude(comment="")
+            .select_related("registration__person")
+            .order_by("-created_at", "-id")
+        ),
+    }
+
+
+def badge_registrations(event: Event) -> list[Registration]:
+    """The confirmed registrations, by name, for printing badges."""
+    return list(
+        Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+        .select_related("person", "organisation", "category")
+        .order_by("person__last_name", "person__first_name", "id")
+    )

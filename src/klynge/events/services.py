@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -29,19 +31,29 @@ from klynge.events.models import (
     SEAT_STATUSES,
     CategoryKind,
     Event,
+    EventFormat,
     EventStatus,
+    Feedback,
+    Notification,
+    NotificationKind,
+    Question,
+    QuestionKind,
+    Recording,
+    RecordingAccess,
     Registration,
     RegistrationStatus,
+    Reminder,
     TicketCategory,
 )
 
 # Paths that the event URLs use, so no event may take them as its short name.
-RESERVED_SLUGS = {"mine", "manage", "new", "feed", "registrations"}
+RESERVED_SLUGS = {"mine", "manage", "new", "feed", "registrations", "recordings", "feedback"}
 EVENT_FIELDS = {
     "title", "title_da", "title_en", "kind", "format", "visibility", "starts_at", "ends_at",
     "time_zone", "venue", "address", "online_url", "summary", "description_da",
     "description_en", "organiser", "pillars", "recording_url", "capacity", "waitlist",
     "requires_approval", "registration_opens_at", "registration_closes_at", "offer_hours",
+    "free_cancellation_days", "stream_opens_minutes", "send_follow_up",
 }  # fmt: skip
 
 
@@ -153,15 +165,22 @@ def cancel_event(*, actor, event: Event, note: str = "", base_url: str = "") -> 
     event.cancellation_note = note
     event.save(update_fields=["status", "cancellation_note", "updated_at"])
     registrations = list(
-        event.registrations.filter(status__in=ACTIVE_STATUSES).select_related("person")
+        event.registrations.filter(status__in=ACTIVE_STATUSES).select_related("person", "invoice")
     )
+    credited = 0
     for registration in registrations:
+        credited += _credit(
+            registration,
+            actor=actor,
+            reason=_("The event %(title)s is cancelled") % {"title": event.title},
+            base_url=base_url,
+        )
         _email(registration, "event_cancelled", base_url)
     audit.record(
         actor=actor,
         action="events.event.cancel",
         target=event,
-        data={"notified": len(registrations)},
+        data={"notified": len(registrations), "credited": credited},
     )
     return event
 
@@ -185,13 +204,17 @@ def set_categories(*, actor, event: Event, categories: list[dict]) -> list[Ticke
 # --- Registration ---------------------------------------------------------------------------
 
 
-def _email(registration: Registration, template: str, base_url: str = "") -> None:
+def _email(
+    registration: Registration, template: str, base_url: str = "", extra: dict | None = None
+) -> None:
     """Renders and queues the e-mail once the transaction has committed (so the event's lock
     is not held while rendering, and a rolled-back registration sends nothing)."""
-    transaction.on_commit(lambda: _send(registration, template, base_url))
+    transaction.on_commit(lambda: _send(registration, template, base_url, extra))
 
 
-def _send(registration: Registration, template: str, base_url: str) -> None:
+def _send(
+    registration: Registration, template: str, base_url: str, extra: dict | None = None
+) -> None:
     person = registration.person
     if not person.email:
         return
@@ -216,6 +239,7 @@ def _send(registration: Registration, template: str, base_url: str) -> None:
             # Naive wall-clock times in the event's zone: the date filter leaves them as they are.
             "starts": event.local_start.replace(tzinfo=None),
             "ends": event.local_end.replace(tzinfo=None),
+            **(extra or {}),
         },
         language=language,
         attachments=attachments,
@@ -310,12 +334,21 @@ def _confirm(registration: Registration, *, actor, base_url: str) -> None:
     _email(registration, "confirmed", base_url)
 
 
+YES, NO = "yes", "no"
+
+
 def _check_answers(event: Event, answers: dict) -> dict:
+    """Keeps the answers to the event's questions: text (up to 1,000 characters), one of a
+    choice question's choices, or yes/no."""
     clean, errors = {}, []
     for question in event.questions.all():
         value = str(answers.get(str(question.pk), "") or "").strip()[:1000]
         if question.required and not value:
             errors.append(_("Answer: %(question)s") % {"question": question.label})
+        elif value and question.kind == QuestionKind.CHOICE and value not in question.choices:
+            errors.append(_("Choose one of the answers to: %(q)s") % {"q": question.label})
+        elif value and question.kind == QuestionKind.YES_NO and value not in (YES, NO):
+            errors.append(_("Answer yes or no: %(q)s") % {"q": question.label})
         if value:
             clean[str(question.pk)] = value
     if errors:
@@ -508,19 +541,57 @@ def _promote(event: Event, *, actor, base_url: str = "") -> list[Registration]:
     return promoted
 
 
+def refund_deadline(event: Event) -> datetime.datetime:
+    """Until when a paid registration is cancelled with its invoice credited."""
+    return event.starts_at - datetime.timedelta(days=event.free_cancellation_days)
+
+
+def _credit(registration: Registration, *, actor, reason: str, base_url: str) -> bool:
+    """Credits the registration's invoice (if it has an issued one); True when it did."""
+    from klynge.membership.invoicing import credit_invoice
+    from klynge.membership.models import InvoiceKind, InvoiceStatus
+
+    invoice = registration.invoice
+    if invoice is None or invoice.kind != InvoiceKind.INVOICE:
+        return False
+    if invoice.status not in (InvoiceStatus.SENT, InvoiceStatus.OVERDUE, InvoiceStatus.PAID):
+        return False
+    credit_invoice(actor=actor, invoice=invoice, reason=reason, base_url=base_url)
+    return True
+
+
 @transaction.atomic
-def cancel_registration(*, actor, registration: Registration, base_url: str = "") -> Registration:
+def cancel_registration(
+    *, actor, registration: Registration, refund: bool | None = None, base_url: str = ""
+) -> Registration:
     """Cancels a registration (or a waiting-list place); a freed seat goes to the next person
-    on the waiting list."""
+    on the waiting list. A paid registration's invoice is credited when it is cancelled before
+    the event's free-cancellation deadline (`refund_deadline`); staff may decide otherwise with
+    `refund` (True or False). `registration.refunded` tells whether the invoice was credited."""
     event, registration = _locked(registration)
     if registration.status not in ACTIVE_STATUSES:
         raise ValidationError(_("This registration is not active."))
+    if refund is not None and not roles_for(actor).has(Role.STAFF):
+        raise ValidationError(_("Only the cluster's staff can override the cancellation policy."))
     held_seat = registration.status in SEAT_STATUSES
     registration.status = RegistrationStatus.CANCELLED
     registration.offered_until = None
     registration.save(update_fields=["status", "offered_until", "updated_at"])
+    if refund is None:
+        refund = timezone.now() <= refund_deadline(event)
+    registration.refunded = refund and _credit(
+        registration,
+        actor=actor,
+        reason=_("Registration %(code)s cancelled") % {"code": registration.code},
+        base_url=base_url,
+    )
     _email(registration, "cancelled", base_url)
-    audit.record(actor=actor, action="events.registration.cancel", target=registration)
+    audit.record(
+        actor=actor,
+        action="events.registration.cancel",
+        target=registration,
+        data={"refunded": registration.refunded},
+    )
     if held_seat:
         _promote(event, actor=actor, base_url=base_url)
     return registration
@@ -607,3 +678,423 @@ def check_in(*, actor, registration: Registration) -> Registration:
         registration.save(update_fields=["checked_in_at", "updated_at"])
         audit.record(actor=actor, action="events.registration.check_in", target=registration)
     return registration
+
+
+# --- Ticket categories and questions --------------------------------------------------------
+
+CATEGORY_FIELDS = ("name", "kind", "price", "capacity")
+QUESTION_FIELDS = ("label", "kind", "choices", "required")
+
+
+def _check_category(category: TicketCategory) -> None:
+    errors = {}
+    if not (category.name or "").strip():
+        errors["name"] = [_("Give the ticket type a name.")]
+    if category.price is None or Decimal(category.price) < 0:
+        errors["price"] = [_("The price cannot be negative.")]
+    if category.pk and category.capacity is not None:
+        taken = _seats_taken(category.event, category)
+        if category.capacity < taken:
+            errors["capacity"] = [
+                _("%(taken)s seats of this type are already taken.") % {"taken": taken}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    category.name = category.name.strip()
+    category.full_clean(exclude=["event"])
+
+
+@transaction.atomic
+def create_category(
+    *, actor, event: Event, name: str, kind: str = CategoryKind.OTHER, price=0, capacity=None
+) -> TicketCategory:
+    """Adds a ticket type with its price, its audience (`kind`: member, non-member, student,
+    speaker, other) and optionally its own share of the seats."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    category = TicketCategory(
+        event=event,
+        name=name,
+        kind=kind,
+        price=Decimal(price if price is not None else 0),
+        capacity=capacity,
+        position=event.categories.count(),
+    )
+    _check_category(category)
+    category.save()
+    audit.record(
+        actor=actor,
+        action="events.category.create",
+        target=event,
+        data={"category": category.pk, "name": category.name, "price": str(category.price)},
+    )
+    return category
+
+
+@transaction.atomic
+def update_category(*, actor, category: TicketCategory, **fields) -> TicketCategory:
+    """Changes a ticket type. More seats go to the waiting list; fewer seats than are taken
+    are refused. The price applies to registrations made from now on."""
+    unknown = set(fields) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown category fields: {sorted(unknown)}")
+    event = Event.objects.select_for_update().get(pk=category.event_id)
+    category = TicketCategory.objects.get(pk=category.pk)
+    category.event = event
+    for name, value in fields.items():
+        setattr(category, name, value)
+    if category.price is None:
+        category.price = Decimal("0")
+    _check_category(category)
+    category.save()
+    audit.record(
+        actor=actor, action="events.category.update", target=event, data={"category": category.pk}
+    )
+    _promote(event, actor=actor)
+    return category
+
+
+@transaction.atomic
+def delete_category(*, actor, category: TicketCategory) -> None:
+    """Removes a ticket type nobody has registered with (registrations keep their type)."""
+    event = Event.objects.select_for_update().get(pk=category.event_id)
+    count = Registration.objects.filter(category=category).count()
+    if count:
+        raise ValidationError(
+            _(
+                "“%(name)s” cannot be removed: %(count)s registrations use it. Lower its seats "
+                "to stop new registrations instead."
+            )
+            % {"name": category.name, "count": count}
+        )
+    audit.record(
+        actor=actor,
+        action="events.category.delete",
+        target=event,
+        data={"category": category.pk, "name": category.name},
+    )
+    category.delete()
+
+
+def _clean_choices(choices) -> list[str]:
+    if isinstance(choices, str):
+        choices = choices.splitlines()
+    return list(dict.fromkeys(c.strip()[:200] for c in choices or [] if c and c.strip()))
+
+
+def _check_question(question: Question) -> None:
+    question.label = (question.label or "").strip()
+    question.choices = _clean_choices(question.choices)
+    errors = {}
+    if not question.label:
+        errors["label"] = [_("Write the question.")]
+    if question.kind == QuestionKind.CHOICE and len(question.choices) < 2:
+        errors["choices"] = [_("Give at least two choices, one per line.")]
+    if question.kind != QuestionKind.CHOICE:
+        question.choices = []
+    if errors:
+        raise ValidationError(errors)
+    question.full_clean(exclude=["event"])
+
+
+@transaction.atomic
+def create_question(
+    *,
+    actor,
+    event: Event,
+    label: str,
+    kind: str = QuestionKind.TEXT,
+    choices=(),
+    required: bool = False,
+) -> Question:
+    """Adds a question registrants answer: free text, one of `choices` (a list or one per
+    line), or yes/no; `required` ones must be answered."""
+    question = Question(
+        event=event,
+        label=label,
+        kind=kind,
+        choices=choices,
+        required=required,
+        position=event.questions.count(),
+    )
+    _check_question(question)
+    question.save()
+    audit.record(
+        actor=actor,
+        action="events.question.create",
+        target=event,
+        data={"question": question.pk, "label": question.label},
+    )
+    return question
+
+
+@transaction.atomic
+def update_question(*, actor, question: Question, **fields) -> Question:
+    """Changes a question; answers already given stay as they were."""
+    unknown = set(fields) - set(QUESTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown question fields: {sorted(unknown)}")
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    for name, value in fields.items():
+        setattr(question, name, value)
+    _check_question(question)
+    question.save()
+    audit.record(
+        actor=actor,
+        action="events.question.update",
+        target=question.event,
+        data={"question": question.pk},
+    )
+    return question
+
+
+@transaction.atomic
+def delete_question(*, actor, question: Question) -> None:
+    """Removes a question; the answers already given stay on the registrations."""
+    audit.record(
+        actor=actor,
+        action="events.question.delete",
+        target=question.event,
+        data={"question": question.pk, "label": question.label},
+    )
+    question.delete()
+
+
+# --- Reminders, follow-ups and feedback -----------------------------------------------------
+
+# Follow-ups go out in the week after an event (not for events long past when the job first ran).
+FOLLOW_UP_WINDOW = datetime.timedelta(days=7)
+FEEDBACK_SALT = "klynge.events.feedback"
+FEEDBACK_MAX_AGE = datetime.timedelta(days=90)
+
+
+@transaction.atomic
+def add_reminder(*, actor, event: Event, minutes_before: int) -> Reminder:
+    """Adds a reminder e-mail `minutes_before` the start (e.g. 1440: a day before)."""
+    if not minutes_before or minutes_before <= 0:
+        raise ValidationError({"amount": [_("A reminder goes out before the start.")]})
+    if minutes_before > 60 * 24 * 60:
+        raise ValidationError({"amount": [_("At most 60 days before the start.")]})
+    if Reminder.objects.filter(event=event, minutes_before=minutes_before).exists():
+        raise ValidationError({"amount": [_("This reminder is already set.")]})
+    reminder = Reminder.objects.create(event=event, minutes_before=minutes_before)
+    audit.record(
+        actor=actor,
+        action="events.reminder.create",
+        target=event,
+        data={"minutes_before": minutes_before},
+    )
+    return reminder
+
+
+@transaction.atomic
+def remove_reminder(*, actor, reminder: Reminder) -> None:
+    audit.record(
+        actor=actor,
+        action="events.reminder.delete",
+        target=reminder.event,
+        data={"minutes_before": reminder.minutes_before},
+    )
+    reminder.delete()
+
+
+def feedback_token(registration: Registration) -> str:
+    return signing.dumps(registration.pk, salt=FEEDBACK_SALT, compress=True)
+
+
+def registration_for_feedback_token(token: str) -> Registration | None:
+    """The registration a feedback link was made for, or None for a forged or old link."""
+    try:
+        pk = signing.loads(token, salt=FEEDBACK_SALT, max_age=FEEDBACK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return (
+        Registration.objects.select_related("event", "person").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+
+
+def _notify_once(registration: Registration, kind: str, minutes: list[int]) -> bool:
+    """Records the notifications (all or nothing); False when another run already did."""
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(
+                Notification(registration=registration, kind=kind, minutes_before=m)
+                for m in minutes
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_due_reminders(*, now: datetime.datetime | None = None, base_url: str = "") -> int:
+    """Sends every reminder that is due (its time before the start has come, the event has not
+    started) to each confirmed registrant, once. People who registered after a reminder's time
+    do not get that one; when several are due together (the job was stopped), only the latest
+    is sent and the others are recorded as done. Returns the number of e-mails queued."""
+    now = now or timezone.now()
+    longest = max(Reminder.objects.values_list("minutes_before", flat=True), default=0)
+    if not longest:
+        return 0
+    reminders = (
+        Reminder.objects.filter(
+            event__status=EventStatus.PUBLISHED,
+            event__starts_at__gt=now,
+            event__starts_at__lte=now + datetime.timedelta(minutes=longest),
+        )
+        .select_related("event")
+        .order_by("event_id", "minutes_before")
+    )
+    due: dict[int, tuple[Event, list[int]]] = {}
+    for reminder in reminders:
+        event = reminder.event
+        if event.starts_at - datetime.timedelta(minutes=reminder.minutes_before) <= now:
+            due.setdefault(event.pk, (event, []))[1].append(reminder.minutes_before)
+    sent = 0
+    for event, offsets in due.values():
+        done = set(
+            Notification.objects.filter(
+                registration__event=event, kind=NotificationKind.REMINDER
+            ).values_list("registration_id", "minutes_before")
+        )
+        registrations = Registration.objects.filter(
+            event=event, status=RegistrationStatus.CONFIRMED
+        ).select_related("person")
+        for registration in registrations:
+            pending = [
+                m
+                for m in offsets
+                if (registration.pk, m) not in done
+                and registration.created_at <= event.starts_at - datetime.timedelta(minutes=m)
+            ]
+            if not pending:
+                continue
+            with transaction.atomic():
+                if not _notify_once(registration, NotificationKind.REMINDER, pending):
+                    continue
+                registration.event = event
+                _email(registration, "reminder", base_url, _reminder_context(event, base_url))
+            sent += 1
+    return sent
+
+
+def _reminder_context(event: Event, base_url: str) -> dict:
+    online = event.format in (EventFormat.ONLINE, EventFormat.HYBRID) and event.online_url
+    watch = base_url + reverse("events:watch", args=[event.slug]) if online else ""
+    return {"watch_link": watch}
+
+
+def send_follow_ups(*, now: datetime.datetime | None = None, base_url: str = "") -> int:
+    """After an event has ended (within a week), e-mails each confirmed registrant once: the
+    recording if there is one, and a link to the feedback form that works without signing in.
+    Returns the number of e-mails queued."""
+    now = now or timezone.now()
+    events = Event.objects.filter(
+        status=EventStatus.PUBLISHED,
+        send_follow_up=True,
+        ends_at__lte=now,
+        ends_at__gt=now - FOLLOW_UP_WINDOW,
+    )
+    sent = 0
+    for event in events:
+        recording = event.recording_url or _event_recording_url(event)
+        registrations = (
+            Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+            .exclude(notifications__kind=NotificationKind.FOLLOW_UP)
+            .select_related("person")
+        )
+        for registration in registrations:
+            with transaction.atomic():
+                if not _notify_once(registration, NotificationKind.FOLLOW_UP, [0]):
+                    continue
+                registration.event = event
+                link = reverse("events:feedback", args=[feedback_token(registration)])
+                _email(
+                    registration,
+                    "follow_up",
+                    base_url,
+                    {"recording_link": recording, "feedback_link": base_url + link},
+                )
+            sent += 1
+    return sent
+
+
+def _event_recording_url(event: Event) -> str:
+    """The first whole-event recording open to the registrants (for the follow-up)."""
+    recording = Recording.objects.filter(event=event, session__isnull=True).order_by("id").first()
+    return recording.url if recording else ""
+
+
+@transaction.atomic
+def submit_feedback(*, actor, registration: Registration, rating, comment: str = "") -> Feedback:
+    """Records a registrant's rating (1–5) and comment, once per registration, after the
+    event has started."""
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": [_("Choose a rating from 1 to 5.")]})
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise ValidationError(_("Only people who had a seat can give feedback."))
+    if registration.event.starts_at > timezone.now():
+        raise ValidationError(_("Feedback opens when the event has started."))
+    try:
+        with transaction.atomic():
+            feedback = Feedback.objects.create(
+                registration=registration, rating=rating, comment=(comment or "").strip()[:4000]
+            )
+    except IntegrityError:
+        raise ValidationError(_("Thank you: your feedback is already recorded.")) from None
+    audit.record(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action="events.feedback.create",
+        target=registration,
+        data={"rating": rating},
+    )
+    return feedback
+
+
+# --- Recordings -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_recording(
+    *,
+    actor,
+    event: Event,
+    url: str,
+    title: str = "",
+    access: str = RecordingAccess.PUBLIC,
+    session=None,
+) -> Recording:
+    """Adds a recording of the event, or of one of its programme's sessions (only if the
+    session's speakers consented to recording)."""
+    if session is not None:
+        if session.event_id != event.pk:
+            raise ValidationError({"session": [_("Choose a session of this event.")]})
+        if not session.recording_allowed:
+            raise ValidationError(
+                {"session": [_("The speakers of this session did not consent to recording.")]}
+            )
+    recording = Recording(event=event, session=session, url=url, title=title.strip(), access=access)
+    recording.full_clean()
+    recording.save()
+    audit.record(
+        actor=actor,
+        action="events.recording.create",
+        target=event,
+        data={"recording": recording.pk, "access": access},
+    )
+    return recording
+
+
+@transaction.atomic
+def remove_recording(*, actor, recording: Recording) -> None:
+    audit.record(
+        actor=actor,
+        action="events.recording.delete",
+        target=recording.event,
+        data={"recording": recording.pk, "url": recording.url},
+    )
+    recording.delete()

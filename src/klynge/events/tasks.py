@@ -9,3 +9,19 @@ def expire_offers_task(base_url: str = "") -> int:
     from klynge.events.services import expire_offers
 
     return expire_offers(base_url=base_url)
+
+
+@task()
+def send_reminders_task(base_url: str = "") -> int:
+    """Sends the reminders that are due, each once per registration."""
+    from klynge.events.services import send_due_reminders
+
+    return send_due_reminders(base_url=base_url)
+
+
+@task()
+def send_follow_ups_task(base_url: str = "") -> int:
+    """Sends the follow-up (recording and feedback form) after events that have ended."""
+    from klynge.events.services import send_follow_ups
+
+    return send_follow_ups(base_url=base_url)

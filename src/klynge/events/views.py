@@ -1,29 +1,41 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from klynge.accounts.roles import roles_for
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required, public
 from klynge.ecosystem.models import Organisation
+from klynge.events import cache as event_cache
 from klynge.events import calendar, services
+from klynge.events.badges import badges_pdf
 from klynge.events.forms import (
     CancelEventForm,
+    CategoryForm,
     CheckInForm,
     EventFilterForm,
     EventForm,
+    FeedbackForm,
     GroupRegistrationForm,
+    QuestionForm,
+    RecordingForm,
     RegistrationForm,
+    ReminderForm,
     StaffRegistrationForm,
 )
-from klynge.events.models import RegistrationStatus
+from klynge.events.models import Question, Recording, RegistrationStatus, Reminder, TicketCategory
 from klynge.events.selectors import (
+    badge_registrations,
+    categories_with_counts,
     event_registrations,
+    feedback_summary,
     filter_events,
     get_event_for_user,
     get_manageable_event,
@@ -31,9 +43,11 @@ from klynge.events.selectors import (
     manageable_events,
     person_for,
     public_feed_events,
+    recordings_for,
     registration_of,
     registrations_of,
     seat_figures,
+    stream_for,
     viewer_zone,
 )
 from klynge.events.tickets import qr_inline
@@ -80,6 +94,7 @@ def _detail_context(request, event, form=None):
     ticket = None
     if registration is not None and registration.status == RegistrationStatus.CONFIRMED:
         ticket = qr_inline(registration.code)
+    categories = list(event.categories.all())
     return {
         "event": event,
         "ticket": ticket,
@@ -88,15 +103,29 @@ def _detail_context(request, event, form=None):
         "registration": registration,
         "form": form,
         "seats": seat_figures(event),
-        "categories": list(event.categories.all()),
+        "categories": categories,
+        "has_paid_tickets": any(category.price for category in categories),
         "can_group": request.user.has_perm("events.register_group"),
         "can_manage": request.user.has_perm("events.manage_event"),
     }
 
 
-@permission_required("events.view_event", obj=_event)
-def event_detail(request, slug, obj):
-    return render(request, "events/detail.html", _detail_context(request, obj))
+@permission_required("events.view_event")
+def event_detail(request, slug):
+    """Anonymous visitors get a stored copy while the event and its seat counts are unchanged
+    (events/cache.py); everyone else, and the first visitor, a freshly rendered page."""
+
+    def load():
+        event = get_event_for_user(request.user, slug)  # 404 unless the user may see it
+        if not request.user.has_perm("events.view_event", event):
+            raise PermissionDenied
+        return event
+
+    def render_page(event, extra):
+        context = {**_detail_context(request, event), **extra}
+        return render(request, "events/detail.html", context)
+
+    return event_cache.event_page(request, slug, load=load, render=render_page)
 
 
 @require_POST
@@ -136,15 +165,35 @@ def _status_message(status: str) -> str:
 @require_POST
 @permission_required("events.change_registration", obj=_registration)
 def cancel_registration(request, pk, obj):
+    """Cancels a registration under the event's cancellation policy; staff may choose to
+    refund or not (`refund` = yes/no) whatever the policy says."""
+    refund = {"yes": True, "no": False}.get(request.POST.get("refund", ""))
+    if refund is not None and not request.user.has_perm("events.manage_event"):
+        refund = None
     try:
-        services.cancel_registration(
-            actor=request.user, registration=obj, base_url=_base_url(request)
+        registration = services.cancel_registration(
+            actor=request.user, registration=obj, refund=refund, base_url=_base_url(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Your registration is cancelled."))
-    return redirect(request.POST.get("next") or obj.event.get_absolute_url())
+        if registration.refunded:
+            messages.success(request, _("The registration is cancelled and its invoice credited."))
+        elif registration.invoice_id:
+            messages.success(
+                request,
+                _(
+                    "The registration is cancelled. It was cancelled less than %(days)s days "
+                    "before the start, so the invoice stands."
+                )
+                % {"days": registration.event.free_cancellation_days},
+            )
+        else:
+            messages.success(request, _("Your registration is cancelled."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = obj.event.get_absolute_url()
+    return redirect(target)
 
 
 @require_POST
@@ -371,3 +420,228 @@ def check_in_view(request, slug, obj):
         "seats": seat_figures(obj),
     }
     return render(request, "events/manage/check_in.html", context)
+
+
+# --- Ticket types and questions (staff) -----------------------------------------------------
+
+
+def _tickets_page(request, event, category_form=None, question_form=None, status=200):
+    context = {
+        "event": event,
+        "categories": categories_with_counts(event),
+        "questions": list(event.questions.all()),
+        "category_form": category_form or CategoryForm(prefix="category"),
+        "question_form": question_form or QuestionForm(prefix="question"),
+    }
+    return render(request, "events/manage/tickets.html", context, status=status)
+
+
+@permission_required("events.manage_event", obj=_managed)
+def manage_tickets(request, slug, obj):
+    """The event's ticket types (price, seats, audience) and registration questions."""
+    if request.method != "POST":
+        return _tickets_page(request, obj)
+    if request.POST.get("add") == "question":
+        form = QuestionForm(request.POST, prefix="question")
+        if form.is_valid():
+            try:
+                services.create_question(actor=request.user, event=obj, **form.cleaned_data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The question is added."))
+                return redirect("events:tickets", obj.slug)
+        return _tickets_page(request, obj, question_form=form, status=400)
+    form = CategoryForm(request.POST, prefix="category")
+    if form.is_valid():
+        try:
+            services.create_category(actor=request.user, event=obj, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The ticket type is added."))
+            return redirect("events:tickets", obj.slug)
+    return _tickets_page(request, obj, category_form=form, status=400)
+
+
+def _edit_page(request, event, form, title, status=200):
+    context = {"event": event, "form": form, "title": title}
+    return render(request, "events/manage/item_form.html", context, status=status)
+
+
+@permission_required("events.manage_event", obj=_managed)
+def category_edit(request, slug, pk, obj):
+    category = get_object_or_404(TicketCategory, pk=pk, event=obj)
+    initial = {name: getattr(category, name) for name in services.CATEGORY_FIELDS}
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_category(actor=request.user, category=category, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The ticket type is saved."))
+            return redirect("events:tickets", obj.slug)
+    status = 400 if request.method == "POST" else 200
+    return _edit_page(request, obj, form, _("Edit the ticket type"), status)
+
+
+@require_POST
+@permission_required("events.manage_event", obj=_managed)
+def category_remove(request, slug, pk, obj):
+    category = get_object_or_404(TicketCategory, pk=pk, event=obj)
+    try:
+        services.delete_category(actor=request.user, category=category)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The ticket type is removed."))
+    return redirect("events:tickets", obj.slug)
+
+
+@permission_required("events.manage_event", obj=_managed)
+def question_edit(request, slug, pk, obj):
+    question = get_object_or_404(Question, pk=pk, event=obj)
+    initial = {name: getattr(question, name) for name in services.QUESTION_FIELDS}
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_question(actor=request.user, question=question, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The question is saved."))
+            return redirect("events:tickets", obj.slug)
+    status = 400 if request.method == "POST" else 200
+    return _edit_page(request, obj, form, _("Edit the question"), status)
+
+
+@require_POST
+@permission_required("events.manage_event", obj=_managed)
+def question_remove(request, slug, pk, obj):
+    question = get_object_or_404(Question, pk=pk, event=obj)
+    services.delete_question(actor=request.user, question=question)
+    messages.success(request, _("The question is removed."))
+    return redirect("events:tickets", obj.slug)
+
+
+# --- Reminders, recordings, feedback, badges (staff) ----------------------------------------
+
+
+def _communication_page(request, event, reminder_form=None, recording_form=None, status=200):
+    context = {
+        "event": event,
+        "reminders": list(event.reminders.all()),
+        "recordings": list(event.recordings.select_related("session")),
+        "reminder_form": reminder_form or ReminderForm(prefix="reminder"),
+        "recording_form": recording_form or RecordingForm(prefix="recording", event=event),
+    }
+    return render(request, "events/manage/communication.html", context, status=status)
+
+
+@permission_required("events.manage_event", obj=_managed)
+def manage_communication(request, slug, obj):
+    """Reminders before the event and recordings after it."""
+    if request.method != "POST":
+        return _communication_page(request, obj)
+    if request.POST.get("add") == "recording":
+        form = RecordingForm(request.POST, prefix="recording", event=obj)
+        if form.is_valid():
+            try:
+                services.add_recording(actor=request.user, event=obj, **form.cleaned_data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The recording is added."))
+                return redirect("events:communication", obj.slug)
+        return _communication_page(request, obj, recording_form=form, status=400)
+    form = ReminderForm(request.POST, prefix="reminder")
+    if form.is_valid():
+        try:
+            services.add_reminder(actor=request.user, event=obj, minutes_before=form.minutes)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The reminder is set."))
+            return redirect("events:communication", obj.slug)
+    return _communication_page(request, obj, reminder_form=form, status=400)
+
+
+@require_POST
+@permission_required("events.manage_event", obj=_managed)
+def reminder_remove(request, slug, pk, obj):
+    reminder = get_object_or_404(Reminder, pk=pk, event=obj)
+    services.remove_reminder(actor=request.user, reminder=reminder)
+    messages.success(request, _("The reminder is removed."))
+    return redirect("events:communication", obj.slug)
+
+
+@require_POST
+@permission_required("events.manage_event", obj=_managed)
+def recording_remove(request, slug, pk, obj):
+    recording = get_object_or_404(Recording, pk=pk, event=obj)
+    services.remove_recording(actor=request.user, recording=recording)
+    messages.success(request, _("The recording is removed."))
+    return redirect("events:communication", obj.slug)
+
+
+@permission_required("events.manage_event", obj=_managed)
+def feedback_summary_view(request, slug, obj):
+    context = {"event": obj, "summary": feedback_summary(obj), "seats": seat_figures(obj)}
+    return render(request, "events/manage/feedback.html", context)
+
+
+@permission_required("events.manage_event", obj=_managed)
+def badges_view(request, slug, obj):
+    """A PDF of name badges for the confirmed registrations, four per A4 page."""
+    response = HttpResponse(
+        badges_pdf(obj, badge_registrations(obj)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="badges-{obj.slug}.pdf"'
+    return response
+
+
+# --- Feedback, stream and recordings (attendees) --------------------------------------------
+
+
+@public
+@never_cache
+def feedback_view(request, token):
+    """The feedback form from the follow-up e-mail: the signed link is the authorisation."""
+    registration = services.registration_for_feedback_token(token)
+    if registration is None:
+        raise Http404
+    done = hasattr(registration, "feedback") and registration.feedback is not None
+    form = FeedbackForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and not done:
+        if form.is_valid():
+            try:
+                services.submit_feedback(
+                    actor=request.user, registration=registration, **form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Thank you for your feedback."))
+                return redirect("events:feedback", token)
+        status = 400
+    context = {"event": registration.event, "form": form, "done": done}
+    return render(request, "events/feedback.html", context, status=status)
+
+
+@never_cache
+@permission_required("events.view_event", obj=_event)
+def watch(request, slug, obj):
+    """The stream link, for confirmed registrants of an online or hybrid event, from shortly
+    before the start until the end."""
+    context = {"event": obj, "stream": stream_for(request.user, obj)}
+    return render(request, "events/watch.html", context)
+
+
+@permission_required("events.view_recordings")
+def recordings_library(request):
+    """Recordings the visitor may watch (public, members' or their events' registrants')."""
+    recordings = recordings_for(request.user, event_slug=request.GET.get("event", ""))
+    page = Paginator(recordings, 50).get_page(request.GET.get("page"))
+    return render(request, "events/recordings.html", {"page": page})

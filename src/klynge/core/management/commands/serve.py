@@ -17,6 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+        parser.add_argument(
+            "--no-access-log", action="store_true", help="do not log every request on stdout"
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
         parser.add_argument(
             "--no-periodic",
@@ -24,7 +28,9 @@ class Command(BaseCommand):
             help="do not run the periodic jobs (when cron or another server runs them)",
         )
 
-    def handle(self, *args, host, port, workers, no_worker, no_periodic, **options):
+    def handle(
+        self, *args, host, port, workers, threads, no_access_log, no_worker, no_periodic, **options
+    ):
         if not 0 < port < 65536:
             raise CommandError(f"PORT must be between 1 and 65535, not {port}.")
         processes: list[subprocess.Popen] = []
@@ -49,9 +55,8 @@ class Command(BaseCommand):
                     "--workers",
                     str(workers),
                     "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
+                    str(threads),
+                    *([] if no_access_log else ["--access-logfile", "-"]),
                     "--graceful-timeout",
                     "10",
                 ]
