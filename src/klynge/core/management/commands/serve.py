@@ -57,6 +57,8 @@ class Command(BaseCommand):
                     "--threads",
                     str(threads),
                     *([] if no_access_log else ["--access-logfile", "-"]),
+                    # Load Klynge once before forking, so no worker's first request pays for it.
+                    "--preload",
                     "--graceful-timeout",
                     "10",
                 ]
