@@ -6,3 +6,11 @@ class MeetingsConfig(AppConfig):
     name = "klynge.meetings"
     label = "meetings"
     verbose_name = _("B2B meetings")
+
+    def ready(self) -> None:
+        import datetime
+
+        from klynge.core.periodic import Job, register
+
+        register(Job("expire_meeting_requests", every=datetime.timedelta(minutes=5)))
+        register(Job("send_meeting_notices", every=datetime.timedelta(minutes=5), base_url=True))
