@@ -164,8 +164,10 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": env.get_int("KLYNGE_SQLITE_TIMEOUT", 20, minimum=1),
     "init_command": (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
-        "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728;"
+        # No mmap_size: with a connection per request and several processes, memory-mapped
+        # reads gave transient "disk I/O error"s under load (benchmarks/bench_bookings.py
+        # --sqlite-churn reproduces it). The busy timeout is the `timeout` option above.
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
     ),
 }
 

@@ -1,0 +1,373 @@
+"""Booking: create (single or weekly series), change, cancel, approve or reject, check-in and
+no-shows."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klynge.accounts.roles import Role, roles_for
+from klynge.bookings import availability
+from klynge.bookings.models import (
+    HOLDING_STATUSES,
+    OVERLAP_CONSTRAINT,
+    AddOn,
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Resource,
+)
+from klynge.bookings.services.billing import billable_minutes, quota_for
+from klynge.bookings.services.notifications import mail_context, notify_person
+from klynge.bookings.services.policy import (
+    BookingRefused,
+    blocked_period,
+    check_rules,
+    insert_holding,
+    is_taken,
+    may_book,
+    may_supervise,
+    member_organisations,
+    organisation_for,
+    refuse,
+    taken,
+    validate_period,
+)
+from klynge.bookings.services.waitlist import decline_offer, expire_offers, offer_freed
+from klynge.core import audit
+from klynge.core.emails import queue_email
+from klynge.ecosystem.models import Organisation
+
+MAX_SERIES_WEEKS = 52
+
+
+def create_booking(
+    *,
+    actor,
+    resource: Resource,
+    user,
+    start,
+    end,
+    add_ons: Iterable[AddOn] = (),
+    note: str = "",
+    supervisor=None,
+    organisation: Organisation | None = None,
+    series: BookingSeries | None = None,
+    notify: bool = True,
+    now=None,
+    base_url: str = "",
+) -> Booking:
+    """Books `resource` for `user` from `start` to `end` (aware datetimes).
+
+    Confirmed at once, or pending when the resource needs approval. Raises BookingRefused
+    (taken, outside_hours, closed, too_short, too_long, off_grid, too_late, too_far_ahead,
+    over_quota, unavailable) or ValidationError for malformed input. Sends the confirmation
+    (with a link to the .ics) after commit.
+    """
+    start, end = validate_period(start, end)
+    now = availability.utc(now or timezone.now())
+    if not may_book(user, resource):
+        raise refuse("not_allowed", _("You may not book this resource."))
+    is_student_only = not member_organisations(user) and not roles_for(user).has(Role.STAFF)
+    if is_student_only:
+        if supervisor is None:
+            raise ValidationError(
+                {"supervisor": [_("Students book with a supervisor: choose one.")]}
+            )
+        if not may_supervise(supervisor) or supervisor == user:
+            raise ValidationError(
+                {"supervisor": [_("The supervisor must be cluster staff or work for a member.")]}
+            )
+    else:
+        supervisor = None
+    add_ons = list(add_ons)
+    if any(a.resource_id != resource.pk for a in add_ons):
+        raise ValidationError({"add_ons": [_("Choose add-ons of this resource.")]})
+    org = organisation_for(user, supervisor, organisation)
+    # Everything that only reads runs before the write transaction, so the write lock (SQLite)
+    # or the organisation's row lock (PostgreSQL) is held for as little as possible: the
+    # rules, the tier's included hours, and a first look at the slot (a plainly taken slot is
+    # refused without taking the lock at all). Inside, the slot is checked again.
+    check_rules(resource, start, end, now)
+    blocked_start, blocked_end = blocked_period(resource, start, end)
+    # Offers nobody took in time free their slot first (a cheap indexed check; the release and
+    # the next offer, in their own transaction, only when there is one).
+    if Booking.objects.filter(
+        resource=resource, status=BookingStatus.OFFERED, offer_expires_at__lte=now
+    ).exists():
+        expire_offers(now=now, resource=resource, base_url=base_url)
+    if is_taken(resource, blocked_start, blocked_end):
+        raise taken()
+    quota = quota_for(resource, org, start)
+    with transaction.atomic():
+        if is_taken(resource, blocked_start, blocked_end):
+            raise taken()
+        billable = billable_minutes(resource, org, start, end, quota=quota)
+        booking = insert_holding(
+            Booking(
+                resource=resource,
+                user=user,
+                organisation=org,
+                supervisor=supervisor,
+                start=start,
+                end=end,
+                blocked_start=blocked_start,
+                blocked_end=blocked_end,
+                status=BookingStatus.PENDING
+                if resource.requires_approval
+                else BookingStatus.CONFIRMED,
+                series=series,
+                note=note.strip()[:300],
+                billable_minutes=billable,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+        if add_ons:
+            booking.add_ons.set(add_ons)
+        audit.record(
+            actor=actor,
+            action="bookings.booking.create",
+            target=booking,
+            data={"start": start.isoformat(), "end": end.isoformat(), "status": booking.status},
+        )
+    # Rendered after the write transaction (SQLite's write lock is not held for templates);
+    # queue_email still sends only once an enclosing transaction (a series) commits.
+    if notify:
+        notify_person(
+            booking,
+            "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
+            base_url,
+        )
+    if supervisor is not None and supervisor.email:
+        queue_email(
+            to=supervisor.email,
+            template="bookings/emails/supervisor",
+            context={"booking": booking, **mail_context(booking, base_url)},
+        )
+    return booking
+
+
+@dataclass
+class Occurrence:
+    start: datetime.datetime
+    end: datetime.datetime
+    booking: Booking | None = None
+    reason: str = ""
+    message: str = ""
+
+
+def create_series(
+    *,
+    actor,
+    resource: Resource,
+    user,
+    start,
+    end,
+    weeks: int,
+    now=None,
+    base_url: str = "",
+    **kwargs,
+) -> tuple[BookingSeries | None, list[Occurrence]]:
+    """Books the same wall-clock time weekly for `weeks` weeks. Each occurrence is booked or
+    refused on its own; the result says which and why. One summary e-mail."""
+    start, end = validate_period(start, end)
+    if not 1 <= weeks <= MAX_SERIES_WEEKS:
+        raise ValidationError(
+            {"weeks": [_("Repeat for 1 to %(max)s weeks.") % {"max": MAX_SERIES_WEEKS}]}
+        )
+    length = end - start
+    occurrences = []
+    with transaction.atomic():
+        series = BookingSeries.objects.create(
+            created_by=actor if getattr(actor, "is_authenticated", False) else None, weeks=weeks
+        )
+        for week in range(weeks):
+            occurrence_start = availability.add_local_weeks(start, week)
+            occurrence = Occurrence(
+                start=occurrence_start, end=availability.utc(occurrence_start) + length
+            )
+            try:
+                occurrence.booking = create_booking(
+                    actor=actor,
+                    resource=resource,
+                    user=user,
+                    start=occurrence.start,
+                    end=occurrence.end,
+                    series=series,
+                    notify=False,
+                    now=now,
+                    **kwargs,
+                )
+            except BookingRefused as refused:
+                occurrence.reason, occurrence.message = refused.reason, refused.message_text
+            occurrences.append(occurrence)
+        booked = [o for o in occurrences if o.booking is not None]
+        if not booked:
+            series.delete()
+            series = None
+        elif user.email:
+            queue_email(
+                to=user.email,
+                template="bookings/emails/series",
+                context={"resource": resource, "occurrences": occurrences, "user": user},
+            )
+    return series, occurrences
+
+
+def _editable(actor, booking: Booking, now) -> bool:
+    deadline = booking.start - datetime.timedelta(hours=booking.resource.free_cancellation_hours)
+    return now < deadline or roles_for(actor).has(Role.STAFF)
+
+
+@transaction.atomic
+def change_booking(*, actor, booking: Booking, start, end, now=None, base_url: str = "") -> Booking:
+    """Moves a booking (free until the cancellation deadline; staff at any time). The new time
+    passes the same rules; the old one is offered to the waiting list."""
+    start, end = validate_period(start, end)
+    now = availability.utc(now or timezone.now())
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("resource")
+        .get(pk=booking.pk)
+    )
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        raise ValidationError({"__all__": [_("Only a current booking can be changed.")]})
+    if not _editable(actor, booking, now):
+        raise refuse(
+            "too_late",
+            _("Changes are free until %(hours)s hours before the start; cancel instead.")
+            % {"hours": booking.resource.free_cancellation_hours},
+        )
+    resource = booking.resource
+    check_rules(resource, start, end, now)
+    blocked_start, blocked_end = blocked_period(resource, start, end)
+    if is_taken(resource, blocked_start, blocked_end, exclude=booking.pk):
+        raise taken()
+    old = (booking.blocked_start, booking.blocked_end)
+    booking.billable_minutes = billable_minutes(
+        resource, booking.organisation, start, end, exclude=booking.pk
+    )
+    booking.start, booking.end = start, end
+    booking.blocked_start, booking.blocked_end = blocked_start, blocked_end
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as error:
+        if OVERLAP_CONSTRAINT in str(error):
+            raise taken() from None
+        raise
+    audit.record(
+        actor=actor,
+        action="bookings.booking.change",
+        target=booking,
+        data={"start": start.isoformat(), "end": end.isoformat()},
+    )
+    notify_person(booking, "changed", base_url)
+    offer_freed(resource, *old, now=now, base_url=base_url)
+    return booking
+
+
+@transaction.atomic
+def cancel_booking(*, actor, booking: Booking, now=None, base_url: str = "") -> Booking:
+    """Cancels; free until `free_cancellation_hours` before the start, a late cancellation
+    after that (its hours still count towards the quota). Frees the slot for the waiting list."""
+    now = availability.utc(now or timezone.now())
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("resource")
+        .get(pk=booking.pk)
+    )
+    if booking.status not in HOLDING_STATUSES:
+        raise ValidationError({"__all__": [_("This booking is not current.")]})
+    if booking.status == BookingStatus.OFFERED:
+        return decline_offer(actor=actor, booking=booking, now=now, base_url=base_url)
+    deadline = booking.start - datetime.timedelta(hours=booking.resource.free_cancellation_hours)
+    booking.late_cancellation = booking.status == BookingStatus.CONFIRMED and now >= deadline
+    if not booking.late_cancellation:
+        booking.billable_minutes = 0
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "late_cancellation",
+            "billable_minutes",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="bookings.booking.cancel",
+        target=booking,
+        data={"late": booking.late_cancellation},
+    )
+    notify_person(booking, "cancelled", base_url)
+    if booking.end > now:
+        offer_freed(
+            booking.resource, booking.blocked_start, booking.blocked_end, now=now, base_url=base_url
+        )
+    return booking
+
+
+@transaction.atomic
+def decide_booking(
+    *, actor, booking: Booking, approve: bool, now=None, base_url: str = ""
+) -> Booking:
+    """Staff approve (confirmed) or reject a pending booking; a rejection frees the slot."""
+    now = availability.utc(now or timezone.now())
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("resource")
+        .get(pk=booking.pk)
+    )
+    if booking.status != BookingStatus.PENDING:
+        raise ValidationError({"__all__": [_("This booking is not awaiting approval.")]})
+    booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.REJECTED
+    booking.decided_by = actor
+    if not approve:
+        booking.billable_minutes = 0
+    booking.save(update_fields=["status", "decided_by", "billable_minutes", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="bookings.booking.approve" if approve else "bookings.booking.reject",
+        target=booking,
+    )
+    notify_person(booking, "approved" if approve else "rejected", base_url)
+    if not approve:
+        offer_freed(
+            booking.resource, booking.blocked_start, booking.blocked_end, now=now, base_url=base_url
+        )
+    return booking
+
+
+@transaction.atomic
+def check_in(*, actor, booking: Booking, now=None) -> Booking:
+    now = availability.utc(now or timezone.now())
+    if booking.status != BookingStatus.CONFIRMED:
+        raise ValidationError({"__all__": [_("Only a confirmed booking can be checked in.")]})
+    if timezone.localtime(booking.start).date() > timezone.localtime(now).date():
+        raise ValidationError({"__all__": [_("Check-in opens on the day of the booking.")]})
+    booking.checked_in_at, booking.no_show = now, False
+    booking.save(update_fields=["checked_in_at", "no_show", "updated_at"])
+    audit.record(actor=actor, action="bookings.booking.check_in", target=booking)
+    return booking
+
+
+@transaction.atomic
+def mark_no_show(*, actor, booking: Booking, now=None) -> Booking:
+    now = availability.utc(now or timezone.now())
+    if booking.status != BookingStatus.CONFIRMED or booking.start > now:
+        raise ValidationError(
+            {"__all__": [_("A no-show can be marked once a confirmed booking has begun.")]}
+        )
+    booking.no_show, booking.checked_in_at = True, None
+    booking.save(update_fields=["no_show", "checked_in_at", "updated_at"])
+    audit.record(actor=actor, action="bookings.booking.no_show", target=booking)
+    return booking

@@ -1,0 +1,184 @@
+"""The rules every booking passes: who may book what, when, and whether the slot is free.
+
+`insert_holding` is the one place a booking that holds its slot is written: on PostgreSQL the
+exclusion constraint `bookings_booking_no_overlap` may refuse it (a concurrent transaction got
+there first), which becomes `BookingRefused(reason="taken")`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klynge.accounts.roles import Role, roles_for
+from klynge.bookings import availability
+from klynge.bookings.models import (
+    HOLDING_STATUSES,
+    OVERLAP_CONSTRAINT,
+    Audience,
+    Booking,
+    Closure,
+    Resource,
+)
+from klynge.ecosystem.models import AffiliationRole, MembershipStatus, Organisation
+
+
+class BookingRefused(ValidationError):
+    """The slot cannot be booked; `reason` is a stable code for scripts (the API's 409)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__({"__all__": [message]}, code=reason)
+        self.reason = reason
+        self.message_text = message
+
+
+def refuse(reason: str, message: str) -> BookingRefused:
+    return BookingRefused(reason, message)
+
+
+def member_organisations(user) -> list[Organisation]:
+    """The member organisations the user books for (not as a student)."""
+    return [
+        a.organisation
+        for a in roles_for(user).affiliations
+        if a.organisation.membership_status == MembershipStatus.MEMBER
+        and a.role != AffiliationRole.STUDENT
+    ]
+
+
+def may_supervise(user) -> bool:
+    roles = roles_for(user)
+    return roles.has(Role.STAFF) or roles.has(Role.MEMBER_EMPLOYEE)
+
+
+def may_book(user, resource: Resource) -> bool:
+    roles = roles_for(user)
+    if roles.has(Role.STAFF):
+        return True
+    if resource.audience == Audience.STAFF:
+        return False
+    if roles.has(Role.MEMBER_EMPLOYEE):
+        return True
+    return resource.audience == Audience.STUDENTS and roles.has(Role.STUDENT)
+
+
+def organisation_for(user, supervisor, organisation) -> Organisation | None:
+    """Whose included hours a booking uses. A member books for one of their member
+    organisations (the first unless they chose); a student for their supervisor's; staff
+    bookings (no member organisation) use no quota."""
+    options = member_organisations(user)
+    if not options and supervisor is not None:
+        options = member_organisations(supervisor)
+    if organisation is not None:
+        if organisation not in options:
+            raise ValidationError({"organisation": [_("You cannot book for this organisation.")]})
+        return organisation
+    return options[0] if options else None
+
+
+def check_rules(resource: Resource, start, end, now) -> None:
+    """Everything but overlap and quota; raises BookingRefused with a distinct reason."""
+    if not resource.is_active:
+        raise refuse("unavailable", _("This resource cannot be booked at the moment."))
+    minutes = (end - start).total_seconds() / 60
+    if minutes < resource.min_minutes:
+        raise refuse(
+            "too_short",
+            _("A booking must last at least %(minutes)s minutes.")
+            % {"minutes": resource.min_minutes},
+        )
+    if minutes > resource.max_minutes:
+        raise refuse(
+            "too_long",
+            _("A booking may last at most %(minutes)s minutes.")
+            % {"minutes": resource.max_minutes},
+        )
+    step = resource.granularity_minutes
+    local = timezone.localtime(start)
+    if (
+        (local.hour * 60 + local.minute) % step
+        or local.second
+        or local.microsecond
+        or minutes % step
+    ):
+        raise refuse(
+            "off_grid",
+            _("Bookings start and last in whole steps of %(minutes)s minutes.") % {"minutes": step},
+        )
+    if start < now + datetime.timedelta(minutes=resource.notice_minutes):
+        if resource.notice_minutes:
+            message = _(
+                "It is too late to book this time: book at least %(minutes)s minutes ahead."
+            ) % {"minutes": resource.notice_minutes}
+        else:
+            message = _("It is too late to book this time: it has already begun.")
+        raise refuse("too_late", message)
+    if start > now + datetime.timedelta(days=resource.horizon_days):
+        raise refuse(
+            "too_far_ahead",
+            _("Bookings can be made at most %(days)s days ahead.")
+            % {"days": resource.horizon_days},
+        )
+    closure = (
+        Closure.objects.filter(resource=resource, start__lt=end, end__gt=start)
+        .order_by("start")
+        .first()
+    )
+    if closure is not None:
+        if closure.reason:
+            message = _("The resource is closed then: %(reason)s.") % {"reason": closure.reason}
+        else:
+            message = _("The resource is closed then.")
+        raise refuse("closed", message)
+    hours = list(resource.opening_hours.all())
+    if not availability.covers(availability.open_intervals(hours, start, end), start, end):
+        raise refuse("outside_hours", _("The resource is not open for all of this time."))
+
+
+def blocked_period(resource: Resource, start, end):
+    return start - resource.buffer_before, end + resource.buffer_after
+
+
+def is_taken(resource: Resource, blocked_start, blocked_end, exclude: int | None = None) -> bool:
+    return (
+        Booking.objects.filter(
+            resource=resource,
+            status__in=HOLDING_STATUSES,
+            blocked_start__lt=blocked_end,
+            blocked_end__gt=blocked_start,
+        )
+        .exclude(pk=exclude)
+        .exists()
+    )
+
+
+def taken() -> BookingRefused:
+    return refuse("taken", _("This time is already booked."))
+
+
+def validate_period(start, end) -> tuple[datetime.datetime, datetime.datetime]:
+    """Both aware and in order; returned in UTC so lengths are real elapsed time."""
+    if start is None or end is None:
+        raise ValidationError({"start": [_("Enter a start and an end.")]})
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValidationError({"start": [_("Give the time with its time zone offset.")]})
+    start, end = availability.utc(start), availability.utc(end)
+    if end <= start:
+        raise ValidationError({"end": [_("The end must be after the start.")]})
+    return start, end
+
+
+def insert_holding(booking: Booking) -> Booking:
+    """Inserts in a savepoint; the exclusion constraint's refusal becomes 'taken'."""
+    try:
+        with transaction.atomic():
+            booking.save(force_insert=True)
+    except IntegrityError as error:
+        if OVERLAP_CONSTRAINT in str(error):
+            raise taken() from None
+        raise
+    return booking
