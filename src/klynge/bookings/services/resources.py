@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -76,7 +76,16 @@ def create_resource(*, actor, name: str, kind: str, **fields) -> Resource:
     _validate_resource(resource)
     if "min_minutes" not in fields:
         resource.min_minutes = resource.granularity_minutes
-    resource.save()
+    for attempt in range(5):
+        try:
+            with transaction.atomic():  # a savepoint: a lost race on the slug can be retried
+                resource.save()
+            break
+        except IntegrityError:
+            if attempt == 4 or not Resource.objects.filter(slug=resource.slug).exists():
+                raise
+            resource.pk = None
+            resource.slug = _unique_slug(name)  # another request took it meanwhile
     audit.record(
         actor=actor, action="bookings.resource.create", target=resource, data={"name": name}
     )
