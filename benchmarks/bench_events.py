@@ -268,6 +268,10 @@ def main() -> None:
     parser.add_argument(
         "--serve-args", default="--no-access-log", help="extra arguments for `klynge serve`"
     )
+    parser.add_argument(
+        "--only", choices=["all", "get", "post"], default="all",
+        help="run only the page (get) or registration (post) measurements",
+    )  # fmt: skip
     args = parser.parse_args()
     use_hey = args.generator == "hey" or (args.generator == "auto" and shutil.which("hey"))
 
@@ -325,21 +329,27 @@ def main() -> None:
 
         get(page)(5, 8)  # warm up both workers (the first request loads the URLs and views)
         c = args.clients
-        results = {
+        results = {}
+        if args.only in ("all", "get"):
             # What the server and load generator do at all (a bare view), for scale.
-            f"GET /healthz c={c}": get("/healthz")(args.seconds / 2, c),
-            "GET event page c=8": get(page)(args.seconds, 8),
-            f"GET event page c={c}": get(page)(args.seconds, c),
+            results[f"GET /healthz c={c}"] = get("/healthz")(args.seconds / 2, c)
+            results["GET event page c=8"] = get(page)(args.seconds, 8)
+            results[f"GET event page c={c}"] = get(page)(args.seconds, c)
             # The same page rendered every time (an unknown parameter is never served stored).
-            f"GET page, rendered c={c}": get(page + "?utm_source=bench")(args.seconds, c),
-            "POST registration c=8": raw_load(port, args.seconds, 8, post),
-            f"POST registration c={c}": raw_load(port, args.seconds, c, post),
-        }
+            results[f"GET page, rendered c={c}"] = get(page + "?utm_source=bench")(args.seconds, c)
+        if args.only in ("all", "post"):
+            results["POST registration c=8"] = raw_load(port, args.seconds, 8, post)
+            results[f"POST registration c={c}"] = raw_load(port, args.seconds, c, post)
     finally:
         server.terminate()
         server.wait(timeout=30)
     check = _run(env, CHECK, setup["event"])
-    errors = [line for line in log_path.read_text().splitlines() if "Traceback" in line]
+    log_lines = log_path.read_text().splitlines()
+    errors = [n for n, line in enumerate(log_lines) if "Traceback" in line]
+    first_error = ""
+    if errors:  # the line that names the exception, after the first traceback's frames
+        after = log_lines[errors[0] + 1 : errors[0] + 80]
+        first_error = next((line for line in after if not line.startswith((" ", "\t"))), "")
     shutil.rmtree(data_dir, ignore_errors=True)
 
     pretix_get, pretix_post = PRETIX[backend]
@@ -368,6 +378,8 @@ def main() -> None:
         f"{check['confirmed']} confirmed of {check['capacity']} seats, "
         f"{check['registrations']} registrations; {len(errors)} tracebacks in the server log."
     )
+    if first_error:
+        print(f"first traceback in the server log: {first_error}")
     if check["confirmed"] > check["capacity"]:
         raise SystemExit("OVERSOLD")
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from klynge.events.models import Event, Question, Registration, TicketCategory
+from klynge.events.services import recount_seats
 
 
 class TicketCategoryInline(admin.TabularInline):
@@ -31,3 +32,19 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ["person__first_name", "person__last_name", "person__email", "code"]
     raw_id_fields = ["event", "person", "organisation", "invoice", "registered_by", "category"]
     readonly_fields = ["code"]
+
+    # Status changes made here bypass the services: the seat counters are recounted.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recount_seats(event=obj.event)
+
+    def delete_model(self, request, obj):
+        event = obj.event
+        super().delete_model(request, obj)
+        recount_seats(event=event)
+
+    def delete_queryset(self, request, queryset):
+        events = list(Event.objects.filter(pk__in=queryset.values("event_id")))
+        super().delete_queryset(request, queryset)
+        for event in events:
+            recount_seats(event=event)

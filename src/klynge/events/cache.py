@@ -9,8 +9,9 @@ event's *fingerprint*, read by that one statement on every request:
 - the event's `updated_at`, `visibility` and `status` (every change to the event through the
   services saves `updated_at`; visibility and status are compared even if someone changed them
   without it), and
-- the number of its registrations in each status (so the free seats on the page are never
-  stale: a registration or cancellation by any process or server changes the counts at once).
+- its capacity and seat counter `seats_taken` (kept exact by every service that takes or frees
+  a seat, in the same transaction: so the free seats on the page are never stale, whichever
+  process or server registered or cancelled).
 
 A stored copy is served only while the fingerprint is unchanged, and at most `PAGE_TTL` seconds:
 what the page shows from other tables (ticket categories, the programme link, the organiser's
@@ -33,7 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
 
-from klynge.events.models import Event, Registration
+from klynge.events.models import Event
 
 # Seconds a stored page may be served while its fingerprint is unchanged (bounds how old the
 # parts of the page read from other tables can be).
@@ -47,13 +48,11 @@ Fingerprint = tuple
 
 
 def _fingerprint_sql() -> str:
-    quote = connection.ops.quote_name
-    event, registration = quote(Event._meta.db_table), quote(Registration._meta.db_table)
-    # Only table names from the models, quoted, are put into the text; the slug is a parameter.
+    event = connection.ops.quote_name(Event._meta.db_table)
+    # Only the table name from the model, quoted, is put into the text; the slug is a parameter.
     return (
-        f"SELECT e.id, e.updated_at, e.visibility, e.status, r.status, COUNT(r.status) "  # noqa: S608
-        f"FROM {event} e LEFT JOIN {registration} r ON r.event_id = e.id "
-        f"WHERE e.slug = %s GROUP BY e.id, e.updated_at, e.visibility, e.status, r.status"
+        f"SELECT id, updated_at, visibility, status, capacity, seats_taken "  # noqa: S608
+        f"FROM {event} WHERE slug = %s"
     )
 
 
@@ -61,12 +60,11 @@ def fingerprint(slug: str) -> Fingerprint | None:
     """What a stored page of the event depends on, in one statement; None for no such event."""
     with connection.cursor() as cursor:
         cursor.execute(_fingerprint_sql(), [slug])
-        rows = cursor.fetchall()
-    if not rows:
+        row = cursor.fetchone()
+    if row is None:
         return None
-    pk, updated_at, visibility, status = rows[0][:4]
-    counts = tuple(sorted((row[4], row[5]) for row in rows if row[4] is not None))
-    return (pk, str(updated_at), visibility, status, counts)
+    pk, updated_at, visibility, status, capacity, seats_taken = row
+    return (pk, str(updated_at), visibility, status, capacity, seats_taken)
 
 
 def cacheable(request: HttpRequest) -> bool:

@@ -61,6 +61,25 @@ class Pillar(models.TextChoices):
     SUSTAINABILITY = "sustainability", _("Sustainability")
 
 
+class SeatCounted(models.Model):
+    """A model with a `seats_taken` counter that only the events services change, with single
+    UPDATE statements: saving an instance (a form, the admin) never writes it back, so a copy
+    read before a registration cannot undo that registration's count."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            if not kwargs.get("force_insert"):
+                kwargs["update_fields"] = [
+                    f.name
+                    for f in self._meta.concrete_fields
+                    if not f.primary_key and f.name != "seats_taken"
+                ]
+        super().save(**kwargs)
+
+
 def default_time_zone() -> str:
     return settings.TIME_ZONE
 
@@ -69,7 +88,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
 
-class Event(TimeStampedModel):
+class Event(SeatCounted, TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
     title_da = models.CharField(_("title in Danish"), max_length=200, blank=True)
     title_en = models.CharField(_("title in English"), max_length=200, blank=True)
@@ -126,6 +145,10 @@ class Event(TimeStampedModel):
         default=48,
         help_text=_("0: people on the waiting list get a freed seat at once."),
     )
+    # Registrations holding a seat (confirmed, or offered from the waiting list). Kept exact by
+    # every service that takes or frees a seat, so one conditional UPDATE decides a seat
+    # (services._take_seat) instead of counting rows under a lock.
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
     cancellation_note = models.TextField(_("cancellation notice"), blank=True)
     free_cancellation_days = models.PositiveSmallIntegerField(
         _("free cancellation until (days before)"),
@@ -200,7 +223,7 @@ class CategoryKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class TicketCategory(models.Model):
+class TicketCategory(SeatCounted):
     """A kind of ticket with its own price and, optionally, its own share of the seats."""
 
     event = models.ForeignKey(
@@ -214,6 +237,8 @@ class TicketCategory(models.Model):
     capacity = models.PositiveIntegerField(
         _("seats"), null=True, blank=True, help_text=_("Empty: only the event's seats limit it.")
     )
+    # Registrations of this type holding a seat (see Event.seats_taken).
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.roles import Role, roles_for
 from klynge.core import audit
-from klynge.core.emails import queue_email
+from klynge.core.emails import enqueue_on_commit, send_email_now
 from klynge.ecosystem.models import Affiliation, Organisation, Person
 from klynge.events import calendar
 from klynge.events.models import (
@@ -207,18 +209,34 @@ def set_categories(*, actor, event: Event, categories: list[dict]) -> list[Ticke
 def _email(
     registration: Registration, template: str, base_url: str = "", extra: dict | None = None
 ) -> None:
-    """Renders and queues the e-mail once the transaction has committed (so the event's lock
-    is not held while rendering, and a rolled-back registration sends nothing)."""
-    transaction.on_commit(lambda: _send(registration, template, base_url, extra))
+    """Queues the e-mail in the current transaction (see `klynge.core.emails`): it is sent only
+    if the transaction commits, and the worker renders it (body, .ics, QR code), not the
+    request. `extra` is more template context (JSON: strings, numbers, booleans)."""
+    from klynge.events.tasks import send_registration_email_task
+
+    enqueue_on_commit(
+        send_registration_email_task,
+        registration_id=registration.pk,
+        template=template,
+        base_url=base_url,
+        extra=extra or {},
+    )
 
 
-def _send(
-    registration: Registration, template: str, base_url: str, extra: dict | None = None
-) -> None:
-    person = registration.person
-    if not person.email:
-        return
-    event = registration.event
+def send_registration_email(
+    registration_id: int, template: str, base_url: str = "", extra: dict | None = None
+) -> int:
+    """Renders and sends one of a registration's e-mails now (run by the task worker)."""
+    registration = (
+        Registration.objects.select_related("event", "person", "category", "invoice")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None or not registration.person.email:
+        return 0
+    extra = dict(extra or {})
+    registration.refunded = extra.pop("refunded", False)
+    person, event = registration.person, registration.event
     attachments = ()
     if template == "confirmed":
         from klynge.events.tickets import qr_file
@@ -227,8 +245,7 @@ def _send(
             ("event.ics", calendar.registration_ics(registration, base_url), "text/calendar"),
             (f"ticket-{registration.code}.svg", qr_file(registration.code), "image/svg+xml"),
         ]
-    language = person.languages[0] if person.languages else None
-    queue_email(
+    return send_email_now(
         to=person.email,
         template=f"events/emails/{template}",
         context={
@@ -239,9 +256,9 @@ def _send(
             # Naive wall-clock times in the event's zone: the date filter leaves them as they are.
             "starts": event.local_start.replace(tzinfo=None),
             "ends": event.local_end.replace(tzinfo=None),
-            **(extra or {}),
+            **extra,
         },
-        language=language,
+        language=person.languages[0] if person.languages else None,
         attachments=attachments,
     )
 
@@ -269,18 +286,55 @@ def _eligible(category: TicketCategory, person: Person, organisation, staff: boo
 
 
 def _seats_taken(event: Event, category: TicketCategory | None = None) -> int:
+    """Counts the registrations holding a seat (the counters' truth; see `recount_seats`)."""
     registrations = Registration.objects.filter(event=event, status__in=SEAT_STATUSES)
     if category is not None:
         registrations = registrations.filter(category=category)
     return registrations.count()
 
 
-def _has_seat(event: Event, category: TicketCategory | None) -> bool:
-    if event.capacity is not None and _seats_taken(event) >= event.capacity:
+_FREE = Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))
+
+
+def _take_seat(event_id: int, category_id: int | None, statuses=None) -> bool:
+    """Takes a seat of the event (and of its ticket type) if one is free: one conditional
+    UPDATE per counter, which on PostgreSQL locks the event's row until the commit (SQLite's
+    IMMEDIATE transaction holds the database's write lock anyway). With `statuses`, only an
+    event in one of them has seats. False (and nothing changed) when there is no seat."""
+    events = Event.objects.filter(_FREE, pk=event_id)
+    if statuses is not None:
+        events = events.filter(status__in=statuses)
+    if not events.update(seats_taken=F("seats_taken") + 1):
         return False
-    if category is not None and category.capacity is not None:
-        return _seats_taken(event, category) < category.capacity
+    if category_id is not None and not TicketCategory.objects.filter(_FREE, pk=category_id).update(
+        seats_taken=F("seats_taken") + 1
+    ):
+        _free_seat(event_id, None)
+        return False
     return True
+
+
+def _free_seat(event_id: int, category_id: int | None) -> None:
+    """Gives back a seat a registration held (call with the event's row locked)."""
+    less = Greatest(F("seats_taken") - 1, Value(0))
+    Event.objects.filter(pk=event_id).update(seats_taken=less)
+    if category_id is not None:
+        TicketCategory.objects.filter(pk=category_id).update(seats_taken=less)
+
+
+@transaction.atomic
+def recount_seats(*, event: Event) -> tuple[int, dict[int, int]]:
+    """Sets the event's and its ticket types' seat counters from the registrations (after
+    changes made outside the services, e.g. in the admin); returns the counts."""
+    Event.objects.select_for_update().filter(pk=event.pk).exists()
+    total = _seats_taken(event)
+    Event.objects.filter(pk=event.pk).update(seats_taken=total)
+    per_category = {}
+    for category in TicketCategory.objects.filter(event=event):
+        per_category[category.pk] = _seats_taken(event, category)
+        TicketCategory.objects.filter(pk=category.pk).update(seats_taken=per_category[category.pk])
+    event.seats_taken = total
+    return total, per_category
 
 
 def _price(registration: Registration) -> None:
@@ -381,55 +435,39 @@ def register(
     with `RegistrationRefused("full")` without a waiting list); pending when the event needs
     approval. Staff registering someone else skip the window and approval. Paid confirmed
     seats are invoiced to `organisation` (default: the person's first current affiliation);
-    a person without an organisation cannot take a paid seat. E-mails the person after commit.
+    a person without an organisation cannot take a paid seat. E-mails the person (the e-mail is
+    queued in the transaction and sent only if it commits).
 
-    What does not depend on the seats (roles, organisation, categories, answers) is read
-    before the transaction, so the event's lock is held only for the seat decision."""
+    Everything that does not depend on the seats (roles, window, organisation, ticket type,
+    answers, price) is decided before the transaction. In it, the registration is inserted
+    first and the seat is taken last, with one conditional UPDATE of the event's counter
+    (`_take_seat`): on PostgreSQL the event's row is locked only from that statement to the
+    commit. When there is no seat, the decision is made again with the row locked (waiting
+    list or refusal), so that no seat freed in the meantime goes unsold."""
     staff = roles_for(actor).has(Role.STAFF) if actor is not None else True
-    organisation = organisation or default_organisation(person)
-    categories = list(event.categories.all())
     if category is not None and category.event_id != event.pk:
         raise ValidationError({"category": [_("Choose one of this event's ticket types.")]})
-    if category is None and categories:
-        category = next((c for c in categories if _eligible(c, person, organisation, staff)), None)
-        if category is None:
-            raise ValidationError({"category": [_("No ticket type is open to you.")]})
-    if category is not None and not _eligible(category, person, organisation, staff):
-        raise ValidationError({"category": [_("This ticket type is not open to you.")]})
-    clean_answers = _check_answers(event, answers or {})
-    with transaction.atomic():
-        return _register_locked(
-            actor=actor,
-            event=event,
-            person=person,
-            category=category,
-            organisation=organisation,
-            answers=clean_answers,
-            staff=staff,
-            base_url=base_url,
-        )
-
-
-def _register_locked(
-    *, actor, event, person, category, organisation, answers, staff, base_url
-) -> Registration:
-    now = timezone.now()
-    event = Event.objects.select_for_update().get(pk=event.pk)
     if not staff:
-        _registration_open(event, now)
+        _registration_open(event, timezone.now())
     elif event.status == EventStatus.CANCELLED:
         raise ValidationError(_("This event is cancelled."))
-    if Registration.objects.filter(event=event, person=person, status__in=ACTIVE_STATUSES).exists():
-        raise RegistrationRefused(
-            _("%(name)s is already registered for this event.") % {"name": person.full_name},
-            "already_registered",
-        )
+    organisation = organisation or default_organisation(person)
+    if category is None:
+        categories = list(event.categories.all())
+        if categories:
+            category = next(
+                (c for c in categories if _eligible(c, person, organisation, staff)), None
+            )
+            if category is None:
+                raise ValidationError({"category": [_("No ticket type is open to you.")]})
+    elif not _eligible(category, person, organisation, staff):
+        raise ValidationError({"category": [_("This ticket type is not open to you.")]})
     registration = Registration(
         event=event,
         person=person,
         category=category,
         organisation=organisation,
-        answers=answers,
+        answers=_check_answers(event, answers or {}),
         registered_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _price(registration)
@@ -444,23 +482,56 @@ def _register_locked(
                 ]
             }
         )
-    seat = _has_seat(event, category)
-    if event.requires_approval and not staff:
-        registration.status = RegistrationStatus.PENDING
-    elif seat:
-        registration.status = RegistrationStatus.CONFIRMED
-    elif event.waitlist:
-        registration.status = RegistrationStatus.WAITLISTED
-    else:
-        raise RegistrationRefused(_("This event is full."), "full")
+    with transaction.atomic():
+        return _register_locked(
+            actor=actor, registration=registration, staff=staff, base_url=base_url
+        )
+
+
+def _already_registered(person: Person) -> RegistrationRefused:
+    return RegistrationRefused(
+        _("%(name)s is already registered for this event.") % {"name": person.full_name},
+        "already_registered",
+    )
+
+
+def _recheck_locked(event: Event, staff: bool) -> Event:
+    """Locks the event's row and checks again that it takes registrations."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status == EventStatus.CANCELLED:
+        raise ValidationError(_("This event is cancelled."))
+    if not staff and event.status != EventStatus.PUBLISHED:
+        raise ValidationError(_("This event is not open for registration."))
+    return event
+
+
+def _register_locked(*, actor, registration: Registration, staff: bool, base_url) -> Registration:
+    event, person = registration.event, registration.person
+    approval = event.requires_approval and not staff
+    registration.status = RegistrationStatus.PENDING if approval else RegistrationStatus.CONFIRMED
     try:
-        with transaction.atomic():
-            registration.save()
+        # The partial unique index (one living registration per person and event) refuses a
+        # second one; the error ends the transaction, which is rolled back as we leave it.
+        registration.save(force_insert=True)
     except IntegrityError:
-        raise RegistrationRefused(
-            _("%(name)s is already registered for this event.") % {"name": person.full_name},
-            "already_registered",
-        ) from None
+        raise _already_registered(person) from None
+    if approval:
+        registration.event = _recheck_locked(event, staff)
+    else:
+        open_statuses = (
+            (EventStatus.DRAFT, EventStatus.PUBLISHED) if staff else (EventStatus.PUBLISHED,)
+        )
+        if not _take_seat(event.pk, registration.category_id, open_statuses):
+            # Full (or no longer open): decide again with the event's row locked, so that a
+            # seat freed in the meantime and not offered to the waiting list is taken.
+            event = registration.event = _recheck_locked(event, staff)
+            if not _take_seat(event.pk, registration.category_id):
+                if not event.waitlist:
+                    raise RegistrationRefused(_("This event is full."), "full")
+                # Its place in the waiting list is when it was found full.
+                registration.status = RegistrationStatus.WAITLISTED
+                registration.created_at = timezone.now()
+                registration.save(update_fields=["status", "created_at", "updated_at"])
     if registration.status == RegistrationStatus.CONFIRMED and registration.price > 0:
         _confirm(registration, actor=actor, base_url=base_url)
     else:
@@ -516,11 +587,12 @@ def _promote(event: Event, *, actor, base_url: str = "") -> list[Registration]:
         .select_related("person", "category", "organisation")
         .order_by("created_at", "id")
     )
+    full = Q(capacity__isnull=False, seats_taken__gte=F("capacity"))
     for registration in waiting:
-        if event.capacity is not None and _seats_taken(event) >= event.capacity:
+        if Event.objects.filter(full, pk=event.pk).exists():
             break
-        if not _has_seat(event, registration.category):
-            continue
+        if not _take_seat(event.pk, registration.category_id):
+            continue  # its ticket type has no seat left; the next person's may
         registration.event = event
         if event.offer_hours == 0:
             _confirm(registration, actor=actor, base_url=base_url)
@@ -577,6 +649,8 @@ def cancel_registration(
     registration.status = RegistrationStatus.CANCELLED
     registration.offered_until = None
     registration.save(update_fields=["status", "offered_until", "updated_at"])
+    if held_seat:
+        _free_seat(event.pk, registration.category_id)
     if refund is None:
         refund = timezone.now() <= refund_deadline(event)
     registration.refunded = refund and _credit(
@@ -585,7 +659,7 @@ def cancel_registration(
         reason=_("Registration %(code)s cancelled") % {"code": registration.code},
         base_url=base_url,
     )
-    _email(registration, "cancelled", base_url)
+    _email(registration, "cancelled", base_url, {"refunded": bool(registration.refunded)})
     audit.record(
         actor=actor,
         action="events.registration.cancel",
@@ -622,7 +696,7 @@ def decide_registration(
         registration.status = RegistrationStatus.DECLINED
         registration.save(update_fields=["status", "updated_at"])
         _email(registration, "declined", base_url)
-    elif _has_seat(event, registration.category):
+    elif _take_seat(event.pk, registration.category_id):
         _confirm(registration, actor=actor, base_url=base_url)
     elif event.waitlist:
         registration.status = RegistrationStatus.WAITLISTED
@@ -660,6 +734,7 @@ def expire_offers(*, now: datetime.datetime | None = None, base_url: str = "") -
             for registration in offers:
                 registration.status = RegistrationStatus.EXPIRED
                 registration.save(update_fields=["status", "updated_at"])
+                _free_seat(event.pk, registration.category_id)
                 registration.event = event
                 _email(registration, "expired", base_url)
                 audit.record(actor=None, action="events.registration.expire", target=registration)
@@ -693,7 +768,7 @@ def _check_category(category: TicketCategory) -> None:
     if category.price is None or Decimal(category.price) < 0:
         errors["price"] = [_("The price cannot be negative.")]
     if category.pk and category.capacity is not None:
-        taken = _seats_taken(category.event, category)
+        taken = TicketCategory.objects.get(pk=category.pk).seats_taken
         if category.capacity < taken:
             errors["capacity"] = [
                 _("%(taken)s seats of this type are already taken.") % {"taken": taken}

@@ -25,3 +25,14 @@ def send_follow_ups_task(base_url: str = "") -> int:
     from klynge.events.services import send_follow_ups
 
     return send_follow_ups(base_url=base_url)
+
+
+@task()
+def send_registration_email_task(
+    registration_id: int, template: str, base_url: str = "", extra: dict | None = None
+) -> int:
+    """Renders and sends a registration's e-mail (with the .ics and QR ticket when confirmed):
+    the work is done here, by the task worker, not in the request that queued it."""
+    from klynge.events.services import send_registration_email
+
+    return send_registration_email(registration_id, template, base_url, extra or {})

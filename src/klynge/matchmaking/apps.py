@@ -6,3 +6,11 @@ class MatchmakingConfig(AppConfig):
     name = "klynge.matchmaking"
     label = "matchmaking"
     verbose_name = _("Matchmaking")
+
+    def ready(self) -> None:
+        import datetime
+
+        from klynge.core.periodic import Job, register
+        from klynge.matchmaking import panels  # noqa: F401  (registers the dashboard panels)
+
+        register(Job("matchmaking_rebuild", every=datetime.timedelta(days=1)))

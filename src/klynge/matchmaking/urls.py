@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from klynge.matchmaking import views
 
 app_name = "matchmaking"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_recommendations, name="mine"),
+    path("organisations/<slug:slug>/", views.organisation_recommendations, name="organisation"),
+    path("organisations/<slug:slug>/feedback/", views.feedback, name="feedback"),
+    path("organisations/<slug:slug>/introduce/", views.introduce, name="introduce"),
+    path("introductions/", views.introduction_queue, name="introductions"),
+    path("introductions/<int:pk>/accept/", views.introduction_accept, name="accept"),
+    path("introductions/<int:pk>/decline/", views.introduction_decline, name="decline"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+]

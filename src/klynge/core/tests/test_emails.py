@@ -75,3 +75,60 @@ def test_the_attachment_task_runs_on_the_database_worker(transactional_db, mailo
     assert [(m.subject, m.attachments) for m in mailoutbox] == [
         ("Hej", [("a.ics", "x", "text/calendar")])
     ]
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def _queued():
+    from django_tasks_db.models import DBTaskResult
+
+    return list(DBTaskResult.objects.values_list("task_path", flat=True))
+
+
+def test_with_the_database_backend_the_task_row_is_written_in_the_transaction(
+    transactional_db, settings, django_capture_on_commit_callbacks
+):
+    """A transactional outbox: the e-mail's task commits or rolls back with the change."""
+    settings.TASKS = DATABASE_TASKS
+    context = _context()
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                queue_email(to="a@example.org", template="events/emails/cancelled", context=context)
+                assert _queued() == ["klynge.core.tasks.send_email"]  # before the commit
+                raise RuntimeError
+    assert (callbacks, _queued()) == ([], [])
+    with transaction.atomic():
+        queue_email(
+            to="a@example.org",
+            template="events/emails/cancelled",
+            context=context,
+            attachments=[("a.ics", "x", "text/calendar")],
+        )
+    assert _queued() == ["klynge.core.emails.send_email_with_attachments"]
+
+
+def test_the_outbox_rows_are_sent_by_the_worker(transactional_db, settings, mailoutbox):
+    import io
+
+    from django.core.management import call_command
+
+    settings.TASKS = DATABASE_TASKS
+    with transaction.atomic():
+        queue_email(to="c@example.org", template="events/emails/cancelled", context=_context())
+    assert mailoutbox == []
+    call_command("db_worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (["c@example.org"], "Registration cancelled: Summit")
+    ]
+
+
+def test_with_the_immediate_backend_nothing_is_sent_before_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            queue_email(to="d@example.org", template="events/emails/cancelled", context=_context())
+            assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [["d@example.org"]]

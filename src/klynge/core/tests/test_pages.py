@@ -45,6 +45,7 @@ STAFF_PANELS = [
     "crm_tasks",
     "membership_staff",
     "invitations",
+    "matchmaking_introductions",
     "my_registrations",
     "my_agenda",
     "bookings_staff",
@@ -67,6 +68,7 @@ STAFF_PANELS = [
                 "my_organisation",
                 "bookings_mine",
                 "invitations",
+                "matchmaking_partners",
                 "my_registrations",
                 "my_agenda",
                 "upcoming_events",
@@ -78,6 +80,7 @@ STAFF_PANELS = [
             [
                 "my_organisation",
                 "bookings_mine",
+                "matchmaking_partners",
                 "my_registrations",
                 "my_agenda",
                 "upcoming_events",

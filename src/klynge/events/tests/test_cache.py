@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from klynge.ecosystem.tests.factories import PersonFactory
 from klynge.events import services
-from klynge.events.models import Registration
+from klynge.events.models import Event, Registration
 from klynge.events.tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,13 +56,17 @@ def test_seat_counts_are_never_stale_after_a_registration_or_cancellation(client
 
 
 def test_a_change_made_without_signals_or_timestamps_still_shows(client):
-    """Another process or a bulk update: the counts are read from the database every time."""
+    """Another process or a bulk update: the seat counter is read from the database every time
+    (a change of the registrations made outside the services shows once they are recounted)."""
     event = EventFactory(capacity=3)
     url = reverse("events:detail", args=[event.slug])
     registration = services.register(actor=None, event=event, person=PersonFactory())
     assert _free_seats(client.get(url)) == "2"
     Registration.objects.filter(pk=registration.pk).update(status="cancelled")
+    services.recount_seats(event=event)
     assert _free_seats(client.get(url)) == "3"
+    Event.objects.filter(pk=event.pk).update(capacity=5)  # updated_at untouched
+    assert _free_seats(client.get(url)) == "5"
 
 
 def test_event_changes_and_hiding_the_event_show_at_once(client, staff):

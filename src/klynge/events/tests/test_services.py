@@ -353,3 +353,33 @@ def test_the_confirmation_shows_the_time_in_the_events_zone(
     (a,) = people(1)
     _register(event, a, django_capture_on_commit_callbacks)
     assert "When: 29 March 2027, 15:00 – 29 March 2027, 16:00 (Europe/Oslo)" in mail.outbox[0].body
+
+
+def test_the_confirmation_is_queued_in_the_registrations_transaction(
+    transactional_db, settings, people, mailoutbox
+):
+    """With the database task backend the e-mail's task row commits with the registration (a
+    kill right after the commit cannot lose it) and rolls back with it; the worker renders it."""
+
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    event = EventFactory(capacity=5)
+    a, b = people(2)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.register(actor=None, event=event, person=a)
+        raise RuntimeError
+    assert DBTaskResult.objects.count() == 0
+    registration = services.register(actor=None, event=event, person=b)
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.args_kwargs["kwargs"]["registration_id"] == registration.pk
+    assert mailoutbox == []
+    call_command("db_worker", "--batch", stdout=StringIO(), stderr=StringIO())
+    (message,) = mailoutbox
+    assert (message.to, message.subject) == ([b.email], f"You are registered: {event.title}")
+    assert [name for name, _content, _type in message.attachments] == [
+        "event.ics",
+        f"ticket-{registration.code}.svg",
+    ]

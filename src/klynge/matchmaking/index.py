@@ -1,0 +1,195 @@
+"""The product's recommendation index: built from the database, kept as a file.
+
+``klynge matchmaking_rebuild`` (a daily periodic job) writes
+``settings.DATA_DIR / "matchmaking" / "index.pickle"`` atomically (temporary file + rename);
+every process loads it once and reloads it when the file changes. What is cheap is applied at
+query time instead of in the index: filters, feedback that hides a partner, merged or deleted
+organisations. When the file is missing, or an organisation is newer than the file, the index is
+built in memory from the database if the directory is small (up to `LIVE_LIMIT` organisations),
+so a new cluster works before the first nightly rebuild.
+
+Graph: OrganisationRelation (a known partnership, excluded from the lists; year = its start
+year), people affiliated with several organisations (a weak tie), and co-attendance at events
+(organisations with a confirmed registration, through `Registration.organisation` or the
+person's affiliation; a weak tie). Text: the descriptions (en/da), offers and needs texts and
+the tags. Years age the ties (see `engine.HALF_LIFE`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from klynge.ecosystem.models import Affiliation, MembershipStatus, Organisation, Person
+from klynge.matchmaking.engine import Context, Corpus, Index
+
+LIVE_LIMIT = 5000
+_lock = threading.Lock()
+_cached: dict[str, object] = {"mtime": None, "index": None}
+
+
+def index_path() -> Path:
+    return Path(settings.DATA_DIR) / "matchmaking" / "index.pickle"
+
+
+def _m2m(field: str) -> dict[int, list[str]]:
+    through = getattr(Organisation, field).through
+    values: dict[int, list[str]] = defaultdict(list)
+    for organisation_id, name in through.objects.values_list("organisation_id", "tag__name"):
+        values[organisation_id].append(name)
+    return values
+
+
+def corpus_from_db() -> Corpus:
+    from klynge.ecosystem.models import OrganisationRelation
+    from klynge.events.models import Registration, RegistrationStatus
+
+    organisations = list(
+        Organisation.objects.filter(merged_into__isnull=True)
+        .order_by("id")
+        .values_list(
+            "id",
+            "name",
+            "kind",
+            "country",
+            "region",
+            "membership_status",
+            "description_en",
+            "description_da",
+            "offers_text",
+            "needs_text",
+        )
+    )
+    position = {row[0]: i for i, row in enumerate(organisations)}
+    offers, needs, competences = _m2m("offers"), _m2m("needs"), _m2m("competences")
+    sectors: dict[int, list[str]] = defaultdict(list)
+    for organisation_id, slug in Organisation.sectors.through.objects.values_list(
+        "organisation_id", "sector__slug"
+    ):
+        sectors[organisation_id].append(slug)
+    texts = []
+    for pk, _name, _kind, _c, _r, _m, en, da, offers_text, needs_text in organisations:
+        tags = " ".join(offers[pk] + needs[pk] + competences[pk])
+        texts.append(" ".join(part for part in (en, da, offers_text, needs_text, tags) if part))
+
+    contexts: list[Context] = []
+    for source, target, start_year, created in OrganisationRelation.objects.values_list(
+        "source_id", "target_id", "start_year", "created_at"
+    ):
+        if source in position and target in position:
+            contexts.append(
+                Context(
+                    kind="relation",
+                    label="",
+                    year=start_year or created.year,
+                    members=[position[source], position[target]],
+                    known=True,
+                )
+            )
+    people: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for person, organisation, start, created in Affiliation.objects.values_list(
+        "person_id", "organisation_id", "start_date", "created_at"
+    ):
+        if organisation in position:
+            people[person].append((position[organisation], (start or created).year))
+    names = dict(
+        Person.objects.filter(pk__in=[p for p, ties in people.items() if len(ties) > 1])
+        .values_list("pk", "first_name")
+        .iterator()
+    )
+    for person, ties in people.items():
+        members = sorted({i for i, _year in ties})
+        if len(members) > 1:
+            contexts.append(
+                Context(
+                    kind="person",
+                    label=names.get(person, ""),
+                    year=min(year for _i, year in ties),
+                    members=members,
+                )
+            )
+    affiliation_of: dict[int, set[int]] = defaultdict(set)
+    for person, ties in people.items():
+        affiliation_of[person] = {i for i, _year in ties}
+    attendees: dict[int, set[int]] = defaultdict(set)
+    events: dict[int, tuple[str, int]] = {}
+    for event, title, starts, person, organisation in Registration.objects.filter(
+        status__in=[RegistrationStatus.CONFIRMED]
+    ).values_list("event_id", "event__title", "event__starts_at", "person_id", "organisation_id"):
+        events[event] = (title, starts.year)
+        if organisation in position:
+            attendees[event].add(position[organisation])
+        else:
+            attendees[event].update(affiliation_of.get(person, ()))
+    for event, members in attendees.items():
+        title, year = events[event]
+        contexts.append(Context(kind="event", label=title, year=year, members=sorted(members)))
+
+    return Corpus(
+        ids=[row[0] for row in organisations],
+        names=[row[1] for row in organisations],
+        kinds=[row[2] for row in organisations],
+        countries=[row[3] for row in organisations],
+        regions=[row[4] for row in organisations],
+        members=[row[5] == MembershipStatus.MEMBER for row in organisations],
+        texts=texts,
+        offers=[offers[row[0]] for row in organisations],
+        needs=[needs[row[0]] for row in organisations],
+        competences=[competences[row[0]] for row in organisations],
+        sectors=[sectors[row[0]] for row in organisations],
+        contexts=contexts,
+    )
+
+
+def build_index() -> Index:
+    return Index(corpus_from_db(), now_year=timezone.localdate().year)
+
+
+def rebuild_index() -> Index:
+    """Builds the index from the database and writes it (atomically) to `index_path()`."""
+    index = build_index()
+    path = index_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary = handle.name
+    os.replace(temporary, path)
+    with _lock:
+        _cached.update(mtime=path.stat().st_mtime_ns, index=index)
+    return index
+
+
+def forget_index() -> None:
+    """Drops the in-process copy and the file (tests, or after bulk changes)."""
+    with _lock:
+        _cached.update(mtime=None, index=None)
+    index_path().unlink(missing_ok=True)
+
+
+def get_index(organisation_id: int | None = None) -> Index:
+    """The current index; a fresh in-memory one for a small directory when the file is missing
+    or does not know `organisation_id` yet."""
+    path = index_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        mtime = None
+    index = None
+    if mtime is not None:
+        with _lock:
+            if _cached["mtime"] != mtime:
+                with path.open("rb") as handle:
+                    _cached.update(mtime=mtime, index=pickle.load(handle))  # noqa: S301 (our file)
+            index = _cached["index"]
+    if index is not None and (organisation_id is None or organisation_id in index.position):
+        return index
+    if index is None or Organisation.objects.count() <= LIVE_LIMIT:
+        return build_index()
+    return index
