@@ -67,16 +67,21 @@ def sign_in(page, user):
 def test_book_cancel_and_the_waiting_list_gets_the_slot(page, live_server, setting, console_errors):
     first, second, studio = setting
     today = timezone.localdate()
-    next_monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=7)
+    # The Monday after next: cancelling it is free (the window is 24 hours) on any weekday.
+    next_monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=14)
     start = availability.at_local(next_monday, 10 * 60)
     cell = f'td[data-start="{timezone.localtime(start).isoformat()}"]'
 
-    # A new member opens the podcast studio and sees this week, then clicks to the next one.
+    # A new member opens the podcast studio and sees this week, then clicks two weeks on.
     sign_in(page, first)
     page.goto(reverse("bookings:resources"))
     page.get_by_role("link", name="Podcast studio").click()
     expect(page.locator("main h1")).to_have_text("Podcast studio")
     expect(page.locator("#week-grid table")).to_be_visible()
+    page.get_by_role("link", name="Next week").click()
+    expect(page).to_have_url(
+        re.compile(r"\?week=" + (next_monday - datetime.timedelta(days=7)).isoformat() + "$")
+    )
     page.get_by_role("link", name="Next week").click()
     expect(page).to_have_url(re.compile(r"\?week=" + next_monday.isoformat() + "$"))
     expect(page.locator(cell)).to_have_attribute("data-state", "free")

@@ -14,7 +14,9 @@ from klynge.bookings.tests.factories import BookingFactory, ResourceFactory
 pytestmark = pytest.mark.django_db
 
 
-def next_monday(weeks=1) -> datetime.date:
+def next_monday(weeks=2) -> datetime.date:
+    """A Monday one to two weeks ahead: far enough that a cancellation is never late (the free
+    cancellation window is 24 hours) whatever weekday the tests run on."""
     today = timezone.localdate()
     return today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(weeks=weeks)
 
