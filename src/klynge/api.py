@@ -11,10 +11,12 @@ from klynge.bookings.api import router as bookings_router
 from klynge.crm.api import router as crm_router
 from klynge.ecosystem.api import router as ecosystem_router
 from klynge.events.api import router as events_router
+from klynge.insights.api import router as insights_router
 from klynge.matchmaking.api import router as matchmaking_router
 from klynge.meetings.api import router as meetings_router
 from klynge.membership.api import router as membership_router
 from klynge.schedule.api import router as schedule_router
+from klynge.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="Klynge API",
@@ -33,6 +35,8 @@ api.add_router("/", schedule_router)
 api.add_router("/", matchmaking_router)
 api.add_router("/", meetings_router)
 api.add_router("/", events_router)
+api.add_router("/", surveys_router)
+api.add_router("/", insights_router)
 
 
 _PYDANTIC_MESSAGES = {

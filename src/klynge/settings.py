@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "klynge.schedule",
     "klynge.matchmaking",
     "klynge.meetings",
+    "klynge.surveys",
+    "klynge.insights",
 ]
 
 MIDDLEWARE = [

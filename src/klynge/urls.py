@@ -19,6 +19,8 @@ urlpatterns = [
     path("matchmaking/", include("klynge.matchmaking.urls")),
     path("meetings/", include("klynge.meetings.urls")),
     path("studios/", include("klynge.bookings.urls")),
+    path("surveys/", include("klynge.surveys.urls")),
+    path("insights/", include("klynge.insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
