@@ -272,7 +272,10 @@ except (KeyError, ValueError):
     raise ConfigurationError(
         f"KLYNGE_TIME_ZONE must be an IANA time zone, not {TIME_ZONE!r}."
     ) from None
-USE_THOUSAND_SEPARATOR = True
+# No thousand separators by default: templates print ids, years and page numbers as plain
+# integers, and a grouped "2.233" in an id, a hidden input or a URL breaks the page. Figures that
+# read better grouped ask for it (`intcomma`, `floatformat:"0g"`, klynge.core.charts).
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["klynge.formats"]
 KLYNGE_CURRENCIES = ("DKK", "NOK", "SEK", "EUR")
 KLYNGE_CURRENCY = env.get_choice("KLYNGE_CURRENCY", "DKK", KLYNGE_CURRENCIES)

@@ -104,7 +104,9 @@ def format_value(value, unit: str = "") -> str:
         return "–"
     number = float(value)
     decimals = 0 if number == int(number) else (1 if abs(number) >= 10 else 2)
-    text = number_format(round(number, decimals), decimal_pos=decimals, use_l10n=True)
+    text = number_format(
+        round(number, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
+    )
     return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
 
 

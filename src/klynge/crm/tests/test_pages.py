@@ -9,7 +9,11 @@ from django.utils import timezone
 from klynge.core.models import AuditEntry
 from klynge.crm.models import Account, Interaction, Task
 from klynge.crm.tests.factories import AccountFactory, InteractionFactory, TaskFactory
-from klynge.ecosystem.tests.factories import AffiliationFactory, PersonFactory
+from klynge.ecosystem.tests.factories import (
+    AffiliationFactory,
+    OrganisationFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +272,13 @@ def test_a_task_with_a_bad_due_date_or_no_title_is_refused(client, staff, member
     assert response.status_code == 400
     assert response.context["task_form"].errors == {"title": ["Give the task a title."]}
     assert Task.objects.count() == 0
+
+
+def test_the_board_names_cards_by_plain_ids_beyond_a_thousand(client, staff):
+    """Ids in attributes are never grouped: "card-2,233" broke the board once."""
+    org = OrganisationFactory(pk=2233, name="Fynsk Lyd ApS", membership_status="prospect")
+    AccountFactory(organisation=org, stage="proposal")
+    client.force_login(staff)
+    html = client.get(reverse("crm:pipeline")).content.decode()
+    assert 'id="card-2233"' in html
+    assert 'for="move-' in html and "2,233" not in html and "2.233" not in html
