@@ -12,5 +12,5 @@ class MeetingsConfig(AppConfig):
 
         from klynge.core.periodic import Job, register
 
-        register(Job("expire_meeting_requests", every=datetime.timedelta(minutes=5)))
+        register(Job("expire_meeting_requests", every=datetime.timedelta(minutes=5), base_url=True))
         register(Job("send_meeting_notices", every=datetime.timedelta(minutes=5), base_url=True))

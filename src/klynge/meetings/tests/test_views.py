@@ -10,7 +10,7 @@ from klynge.accounts.tests.factories import UserFactory
 from klynge.ecosystem.tests.factories import PersonFactory
 from klynge.meetings import services
 from klynge.meetings.models import FollowUp, Meeting, Participant, RequestStatus, SchedulingMode
-from klynge.meetings.tests.factories import join, make_session
+from klynge.meetings.tests.factories import held_meeting, join, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -198,17 +198,17 @@ def test_ics_feed_by_secret_token(client):
     assert client.get(reverse("meetings:agenda_feed", args=["nope"])).status_code == 404
 
 
-def test_follow_up_link_records_the_answer_without_login(client):
+def test_follow_up_link_shows_the_question_and_records_only_on_post(client):
     session = make_session()
     a, b = join(session), join(session)
-    request = services.send_request(
-        actor=None, session=session, sender=a.person, recipient=b.person
-    )
-    services.accept_request(actor=None, request=request)
-    meeting = Meeting.objects.get()
+    meeting = held_meeting(session, a, b)
     token = services.follow_up_token(meeting, a)
     url = reverse("meetings:follow_up", args=[token])
     response = client.get(url, {"answer": "follow_up"})
+    assert response.status_code == 200
+    assert "Thank you, your answer is saved." not in response.content.decode()
+    assert not FollowUp.objects.exists()
+    response = client.post(url, {"answer": "follow_up"})
     assert response.status_code == 200
     assert "Thank you, your answer is saved." in response.content.decode()
     answer = FollowUp.objects.get()
@@ -216,7 +216,7 @@ def test_follow_up_link_records_the_answer_without_login(client):
     client.post(url, {"answer": "not_met"})
     answer.refresh_from_db()
     assert (answer.happened, answer.follow_up) == (False, False)
-    assert client.get(url, {"answer": "maybe"}).status_code == 400
+    assert client.post(url, {"answer": "maybe"}).status_code == 400
     assert client.get(reverse("meetings:follow_up", args=["bad"])).status_code == 404
 
 
