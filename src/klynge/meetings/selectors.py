@@ -217,8 +217,8 @@ def recommended_participants(participant: Participant, *, k: int = 5) -> list[di
             {
                 "participant": other,
                 "score": round(total, 3),
-                "offers_match": gives[n] >= 0.1,
-                "needs_match": takes[n] >= 0.1,
+                "offers_match": bool(gives[n] >= 0.1),
+                "needs_match": bool(takes[n] >= 0.1),
                 "reasons": reasons[:2],
             }
         )

@@ -1,7 +1,6 @@
 """Cancelling, expiry e-mails, opt-in rules, editing the draft schedule, the table plan and the
 scheduler's short write."""
 
-import datetime
 import re
 
 import pytest

@@ -8,10 +8,9 @@ from django.utils import timezone
 
 from klynge.core.models import AuditEntry
 from klynge.ecosystem.tests.factories import PersonFactory
-from klynge.meetings import services
+from klynge.meetings import selectors, services
 from klynge.meetings.models import Meeting, MeetingSeat, RequestStatus, SchedulingMode
 from klynge.meetings.services import RequestRefused
-from klynge.meetings import selectors
 from klynge.meetings.tests.factories import held_meeting, join, make_session
 
 pytestmark = pytest.mark.django_db
@@ -447,6 +446,7 @@ def test_reminders_and_follow_up_mails_go_once(django_capture_on_commit_callback
     response = client.get(link.group(1))  # opening the link (or a mail scanner) records nothing
     assert response.status_code == 200
     assert not meeting.follow_ups.exists()
+    meeting.slot.starts_at = timezone.now() - datetime.timedelta(minutes=21)
     meeting.slot.ends_at = timezone.now() - datetime.timedelta(minutes=1)
     meeting.slot.save()
     response = client.post(link.group(1).split("?")[0], {"answer": "follow_up"})

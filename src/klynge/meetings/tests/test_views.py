@@ -144,10 +144,30 @@ def test_participants_page_has_a_constant_query_count(client, rows, django_asser
     for i in range(rows):
         join(session, offers=f"podcast studio {i}")
     client.force_login(user)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("meetings:participants", args=[session.pk]))
     assert response.content.decode().count("Request a meeting</a>") == rows
-    assert "They offer: podcast" in response.content.decode()
+    assert response.content.decode().count("They offer what you look for.") == rows
+
+
+def test_suggestions_use_the_engine_across_languages_and_organisations():
+    from klynge.ecosystem.models import Tag
+    from klynge.ecosystem.tests.factories import OrganisationFactory
+    from klynge.meetings.selectors import recommended_participants
+
+    session = make_session()
+    mine = OrganisationFactory(name="Fyn Lyd", slug="fyn-lyd")
+    mine.needs.add(Tag.objects.create(name="studio"))
+    studio = OrganisationFactory(name="Bergen Studio", slug="bergen-studio")
+    studio.offers.add(Tag.objects.get(name="studio"))
+    me = join(session, organisation=mine, looking_for="podkaststudie til optagelser")
+    nordic = join(session, offers="Podcast-studio for recordings")  # no word in common
+    partner = join(session, organisation=studio, offers="Lydteknik")
+    join(session, offers="Catering")
+    found = {item["participant"]: item for item in recommended_participants(me)}
+    assert set(found) == {nordic, partner}  # catering: nothing in common
+    assert found[nordic]["offers_match"] is True
+    assert found[partner]["reasons"][0] == "You look for studio; they offer it."
 
 
 def test_participant_search_answers_htmx_with_rows_only(client):
