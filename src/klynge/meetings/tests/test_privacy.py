@@ -36,7 +36,8 @@ def test_meetings_are_in_the_download_and_what_the_person_wrote_is_erased(staff)
         "AR partners",
     )
     assert len(part["available"]) == 2
-    assert [(r["to"], r["note"], r["status"]) for r in part["requests"]][0] == (
+    first = part["requests"][0]
+    assert (first["to"], first["note"], first["status"]) == (
         "Olu Other",
         "Call me",
         "accepted",
