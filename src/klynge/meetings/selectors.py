@@ -219,7 +219,7 @@ def recommended_participants(participant: Participant, *, k: int = 5) -> list[di
                 "score": round(total, 3),
                 "offers_match": bool(gives[n] >= 0.1),
                 "needs_match": bool(takes[n] >= 0.1),
-                "reasons": reasons[:2],
+                "reasons": reasons[:3],
             }
         )
     ranked.sort(key=lambda item: (-item["score"], item["participant"].pk))

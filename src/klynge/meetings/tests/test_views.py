@@ -167,7 +167,7 @@ def test_suggestions_use_the_engine_across_languages_and_organisations():
     found = {item["participant"]: item for item in recommended_participants(me)}
     assert set(found) == {nordic, partner}  # catering: nothing in common
     assert found[nordic]["score"] > 0.05  # "podkaststudie" ~ "Podcast-studio": n-grams
-    assert found[partner]["reasons"][0] == "You look for studio; they offer it."
+    assert "You look for studio; they offer it." in found[partner]["reasons"]
 
 
 def test_participant_search_answers_htmx_with_rows_only(client):
