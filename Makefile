@@ -59,6 +59,8 @@ bench: setup
 	$(PY) benchmarks/bench_pages.py
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_directory.py
+	$(PY) benchmarks/bench_matchmaking.py
+	$(PY) benchmarks/bench_meetings_scheduler.py
 
 # Regenerates requirements.lock from pyproject.toml (needs the network to PyPI).
 lock: $(BIN)/.installed

@@ -162,3 +162,59 @@ def decline_introduction(request, introduction_id: int, payload: DeclineIn):
             actor=request.auth, introduction=introduction, reason=payload.reason
         )
     )
+
+
+class FunnelQuery(Schema):
+    year: int | None = Field(
+        None, ge=1900, le=2100, description="Matches first recorded that year."
+    )
+    event: int | None = Field(None, description="Matches made at this event (id).")
+
+
+class FunnelRowOut(Schema):
+    counts: dict[str, int]
+
+
+class FunnelEventOut(FunnelRowOut):
+    event: int | None
+    title: str
+
+
+class FunnelYearOut(FunnelRowOut):
+    year: int
+
+
+class FunnelOut(Schema):
+    stages: list[str]
+    total: dict[str, int]
+    by_event: list[FunnelEventOut]
+    by_year: list[FunnelYearOut]
+
+
+@router.get(
+    "/matchmaking/outcomes",
+    response=FunnelOut,
+    summary="The outcome funnel of matches (staff)",
+    description="How many matches reached each stage or a later one (introduced, met, "
+    "follow_up, joint_project, application, funded), in total, per event and per year of the "
+    "first recorded stage. Filters: `year`, `event`.",
+)
+def outcomes(request, query: Query[FunnelQuery]):
+    ensure_api_permission(request, "matchmaking.view_outcomes")
+    data = selectors.funnel(year=query.year, event=query.event)
+    stages = [value for value, _label in data["stages"]]
+
+    def named(counts):
+        return dict(zip(stages, counts, strict=True))
+
+    return {
+        "stages": stages,
+        "total": named(data["total"]),
+        "by_event": [
+            {"event": row["event_id"], "title": row["event"], "counts": named(row["counts"])}
+            for row in data["by_event"]
+        ],
+        "by_year": [
+            {"year": row["year"], "counts": named(row["counts"])} for row in data["by_year"]
+        ],
+    }

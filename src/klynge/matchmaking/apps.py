@@ -11,6 +11,6 @@ class MatchmakingConfig(AppConfig):
         import datetime
 
         from klynge.core.periodic import Job, register
-        from klynge.matchmaking import panels  # noqa: F401  (registers the dashboard panels)
+        from klynge.matchmaking import panels, privacy  # noqa: F401  (dashboard panels, personal data)
 
         register(Job("matchmaking_rebuild", every=datetime.timedelta(days=1)))

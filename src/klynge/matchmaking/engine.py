@@ -503,6 +503,20 @@ class Index:
         return [reason for _weight, reason in found]
 
 
+def profile_similarity(query: str, documents: Sequence[str]) -> np.ndarray:
+    """Cosine similarity of `query` to each document with the engine's text representation
+    (character 3–5-grams, TF-IDF fitted on these texts), so "podcaststudie" matches "podcast
+    studio" and it works in any of the cluster's languages. Empty texts score 0."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    scores = np.zeros(len(documents), dtype=np.float32)
+    if not (query or "").strip() or not any((d or "").strip() for d in documents):
+        return scores
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    matrix = vectorizer.fit_transform([query, *[d or "" for d in documents]])
+    return np.asarray((matrix[1:] @ matrix[0].T).todense(), dtype=np.float32).ravel()
+
+
 def learn_weights(
     train: Index,
     positives: dict[int, set[int]],

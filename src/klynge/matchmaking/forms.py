@@ -47,3 +47,15 @@ class OutcomeForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=MatchStage.choices)
     origin = forms.ChoiceField(label=_("Origin"), choices=MatchOrigin.choices)
     reached_on = forms.DateField(label=_("Reached on"), required=False)
+
+
+class FunnelFilterForm(forms.Form):
+    """The staff funnel's filters (also used by the CSV export)."""
+
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    event = forms.TypedChoiceField(label=_("Event"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, years: list[int], events: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *[(y, str(y)) for y in years]]
+        self.fields["event"].choices = [("", _("All events")), *events]

@@ -4,9 +4,11 @@
 ``settings.DATA_DIR / "matchmaking" / "index.pickle"`` atomically (temporary file + rename);
 every process loads it once and reloads it when the file changes. What is cheap is applied at
 query time instead of in the index: filters, feedback that hides a partner, merged or deleted
-organisations. When the file is missing, or an organisation is newer than the file, the index is
-built in memory from the database if the directory is small (up to `LIVE_LIMIT` organisations),
-so a new cluster works before the first nightly rebuild.
+organisations. The index remembers a fingerprint of the data it was built from
+(`data_version`); when the data changed, `get_index` rebuilds a small directory (up to
+`LIVE_LIMIT` organisations) once and writes the file, and queues one background rebuild
+(`tasks.rebuild_index_task`) for a larger one, so new organisations and new relations are
+served without waiting for the nightly rebuild, and never with a rebuild per request.
 
 Graph: OrganisationRelation (a known partnership, excluded from the lists; year = its start
 year), people affiliated with several organisations (a weak tie), and co-attendance at events
@@ -21,6 +23,7 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,8 +34,10 @@ from klynge.ecosystem.models import Affiliation, MembershipStatus, Organisation,
 from klynge.matchmaking.engine import Context, Corpus, Index
 
 LIVE_LIMIT = 5000
+CHECK_SECONDS = 30.0
 _lock = threading.Lock()
-_cached: dict[str, object] = {"mtime": None, "index": None}
+_build_lock = threading.Lock()
+_cached: dict[str, object] = {"mtime": None, "index": None, "checked": 0.0}
 
 
 def index_path() -> Path:
@@ -148,13 +153,30 @@ def corpus_from_db() -> Corpus:
     )
 
 
+def data_version() -> tuple:
+    """A cheap fingerprint of what the index is built from: organisations (count, last change),
+    relations and affiliations (count, last change). Three aggregate queries."""
+    from django.db.models import Count, Max
+
+    from klynge.ecosystem.models import OrganisationRelation
+
+    organisations = Organisation.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    relations = OrganisationRelation.objects.aggregate(n=Count("id"), last=Max("created_at"))
+    affiliations = Affiliation.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return tuple(
+        (part["n"], part["last"].isoformat() if part["last"] else "")
+        for part in (organisations, relations, affiliations)
+    )
+
+
 def build_index() -> Index:
-    return Index(corpus_from_db(), now_year=timezone.localdate().year)
+    version = data_version()
+    index = Index(corpus_from_db(), now_year=timezone.localdate().year)
+    index.data_version = version
+    return index
 
 
-def rebuild_index() -> Index:
-    """Builds the index from the database and writes it (atomically) to `index_path()`."""
-    index = build_index()
+def _write(index: Index) -> None:
     path = index_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
@@ -162,34 +184,100 @@ def rebuild_index() -> Index:
         temporary = handle.name
     os.replace(temporary, path)
     with _lock:
-        _cached.update(mtime=path.stat().st_mtime_ns, index=index)
+        _cached.update(mtime=path.stat().st_mtime_ns, index=index, checked=time.monotonic())
+
+
+def rebuild_index() -> Index:
+    """Builds the index from the database and writes it (atomically) to `index_path()`."""
+    _request_path().unlink(missing_ok=True)
+    index = build_index()
+    _write(index)
     return index
+
+
+def _request_path() -> Path:
+    return index_path().with_name("rebuild.requested")
+
+
+def request_rebuild() -> bool:
+    """Queues one background rebuild (the `rebuild_index_task`), unless one is already queued:
+    a marker file is created exclusively, and the task removes it when it starts. A marker
+    older than an hour (a worker that died) is replaced. Returns whether a task was queued."""
+    from klynge.core.emails import enqueue_on_commit
+    from klynge.matchmaking.tasks import rebuild_index_task
+
+    marker = _request_path()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if time.time() - marker.stat().st_mtime < 3600:
+            return False
+    except FileNotFoundError:
+        pass
+    try:
+        with marker.open("x"):
+            pass
+    except FileExistsError:
+        if time.time() - marker.stat().st_mtime < 3600:
+            return False
+        marker.touch()
+    enqueue_on_commit(rebuild_index_task)
+    return True
 
 
 def forget_index() -> None:
     """Drops the in-process copy and the file (tests, or after bulk changes)."""
     with _lock:
-        _cached.update(mtime=None, index=None)
+        _cached.update(mtime=None, index=None, checked=0.0)
     index_path().unlink(missing_ok=True)
+    _request_path().unlink(missing_ok=True)
 
 
-def get_index(organisation_id: int | None = None) -> Index:
-    """The current index; a fresh in-memory one for a small directory when the file is missing
-    or does not know `organisation_id` yet."""
+def _loaded() -> Index | None:
+    """The file's index, loaded once per process and again when the file changes."""
     path = index_path()
     try:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
-        mtime = None
-    index = None
-    if mtime is not None:
-        with _lock:
-            if _cached["mtime"] != mtime:
-                with path.open("rb") as handle:
-                    _cached.update(mtime=mtime, index=pickle.load(handle))  # noqa: S301 (our file)
-            index = _cached["index"]
-    if index is not None and (organisation_id is None or organisation_id in index.position):
+        return None
+    with _lock:
+        if _cached["mtime"] != mtime:
+            with path.open("rb") as handle:
+                index = pickle.load(handle)  # noqa: S301 (our own file)
+            _cached.update(mtime=mtime, index=index, checked=time.monotonic())
+        return _cached["index"]
+
+
+def get_index(organisation_id: int | None = None) -> Index:
+    """The current index, reused until the data changes.
+
+    The data's fingerprint (`data_version`) is checked at most every `CHECK_SECONDS` per
+    process (and whenever `organisation_id` is not in the index). When it changed, or there is
+    no file yet: a small directory (up to `LIVE_LIMIT` organisations) is rebuilt here, once per
+    change (a lock keeps parallel requests from building it twice), and written for the other
+    processes; a larger one keeps serving the file it has and queues one background rebuild
+    (`request_rebuild`), so a new organisation gets its partners minutes later, not the next
+    night."""
+    index = _loaded()
+    now = time.monotonic()
+    if index is not None:
+        known = organisation_id is None or organisation_id in index.position
+        if known and now - float(_cached.get("checked") or 0.0) < CHECK_SECONDS:
+            return index
+    version = data_version()
+    with _lock:
+        _cached["checked"] = now
+    if index is not None and getattr(index, "data_version", None) == version:
         return index
-    if index is None or Organisation.objects.count() <= LIVE_LIMIT:
-        return build_index()
+    size = index.n if index is not None else Organisation.objects.count()
+    if size <= LIVE_LIMIT:
+        with _build_lock:
+            current = _loaded()
+            if current is not None and getattr(current, "data_version", None) == version:
+                return current
+            built = build_index()
+            _write(built)
+            return built
+    request_rebuild()
+    if index is None:  # a large directory before its first build: nothing to serve yet
+        return Index(Corpus([], [], [], [], []), now_year=timezone.localdate().year)
     return index

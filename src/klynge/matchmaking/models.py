@@ -114,6 +114,10 @@ class MatchOrigin(models.TextChoices):
 
 
 class MatchStage(models.TextChoices):
+    """The funnel, in order. `introduced`: the two were put in touch (staff brokered an
+    introduction, or they got a B2B meeting); every later stage implies it."""
+
+    INTRODUCED = "introduced", _("Put in touch")
     MET = "met", _("Met")
     FOLLOW_UP = "follow_up", _("Follow-up agreed")
     JOINT_PROJECT = "joint_project", _("Joint project")

@@ -115,6 +115,30 @@ def recommendations_for_organisation(
     ][:k]
 
 
+def organisation_pair_scores(
+    organisation_id: int | None, partner_ids: list[int | None]
+) -> dict[int, tuple[float, list[str]]]:
+    """The engine's score and reasons for `organisation_id` against each of `partner_ids`
+    (for the B2B meetings' suggestions); organisations the index does not know are left out."""
+    if not organisation_id:
+        return {}
+    index = get_index(organisation_id)
+    i = index.position.get(organisation_id)
+    wanted = sorted({pk for pk in partner_ids if pk and pk != organisation_id})
+    candidates = np.asarray([index.position[pk] for pk in wanted if pk in index.position])
+    if i is None or not len(candidates):
+        return {}
+    features = index._feature_matrix(i, candidates, exact_text=True)
+    scores = index._blend(features)
+    return {
+        int(index.ids[j]): (
+            round(float(scores[n]), 4),
+            describe_all(index.reasons(i, int(j), features[:, n])),
+        )
+        for n, j in enumerate(candidates)
+    }
+
+
 def person_for_user(user) -> Person | None:
     return Person.objects.filter(user=user).first() if user.is_authenticated else None
 
@@ -199,36 +223,77 @@ def get_introduction_for_user(user, pk: int) -> Introduction:
     )
 
 
-def outcome_funnel() -> dict:
-    """Matches that reached each stage (or a later one), per event and per year (the year of
-    the match's first recorded stage). One query."""
-    rows = (
-        Match.objects.annotate(first=Min("steps__reached_on"))
-        .values_list("event_id", "event__title", "stage", "first", "stage_on")
-        .order_by()
-    )
+def funnel(*, year: int | None = None, event=None) -> dict:
+    """The outcome funnel other apps (the impact reports) read: how many matches reached each
+    stage or a later one, in total, per event and per year. A match's year is the year of its
+    first recorded stage. `year` keeps the matches of that year, `event` (an event or its id)
+    those made at that event. One query.
+
+    Returns ``{"stages": [(value, label), ...], "total": [count per stage],
+    "by_event": [{"event": title, "event_id": id or None, "counts": [...]}, ...],
+    "by_year": [{"year": year, "counts": [...]}, ...]}``; counts follow the stage order."""
+    matches = Match.objects.annotate(first=Min("steps__reached_on"))
+    if event is not None:
+        matches = matches.filter(event=event)
+    rows = matches.values_list("event_id", "event__title", "stage", "first", "stage_on").order_by()
     stages = MatchStage.values
     by_event: dict[tuple, list[int]] = {}
     by_year: dict[int, list[int]] = {}
     total = [0] * len(stages)
     for event_id, title, stage, first, stage_on in rows:
+        match_year = (first or stage_on).year
+        if year is not None and match_year != year:
+            continue
         reached = STAGE_ORDER[stage]
-        year = (first or stage_on).year
         for counts in (
             by_event.setdefault((title or "", event_id or 0), [0] * len(stages)),
-            by_year.setdefault(year, [0] * len(stages)),
+            by_year.setdefault(match_year, [0] * len(stages)),
             total,
         ):
             for position in range(reached + 1):
                 counts[position] += 1
     return {
-        "stages": [(value, label) for value, label in MatchStage.choices],
+        "stages": [(value, str(label)) for value, label in MatchStage.choices],
         "by_event": [
             {"event": title, "event_id": event_id or None, "counts": counts}
             for (title, event_id), counts in sorted(
-                by_event.items(), key=lambda i: (i[0][1] == 0, i[0][0])
+                by_event.items(), key=lambda i: (i[0][1] == 0, i[0][0], i[0][1])
             )
         ],
-        "by_year": [{"year": year, "counts": by_year[year]} for year in sorted(by_year)],
+        "by_year": [{"year": y, "counts": by_year[y]} for y in sorted(by_year)],
         "total": total,
     }
+
+
+def outcome_funnel() -> dict:
+    """The whole funnel (no filter); see `funnel`."""
+    return funnel()
+
+
+def funnel_years() -> list[int]:
+    """The years that have matches, newest first (for the staff page's filter)."""
+    firsts = Match.objects.annotate(first=Min("steps__reached_on")).values_list("first", "stage_on")
+    return sorted({(first or stage_on).year for first, stage_on in firsts}, reverse=True)
+
+
+def funnel_events() -> list[tuple[int, str]]:
+    """The events that have matches, for the staff page's filter."""
+    return list(
+        Match.objects.filter(event__isnull=False)
+        .values_list("event_id", "event__title")
+        .distinct()
+        .order_by("event__title", "event_id")
+    )
+
+
+def funnel_csv_rows(data: dict) -> list[list]:
+    """The funnel as spreadsheet rows: a header, then one row per event, per year and the
+    total, each with the count per stage."""
+    header = ["group", "event_id", "event", "year", *[value for value, _label in data["stages"]]]
+    rows = [header]
+    for row in data["by_event"]:
+        rows.append(["event", row["event_id"] or "", row["event"], "", *row["counts"]])
+    for row in data["by_year"]:
+        rows.append(["year", "", "", row["year"], *row["counts"]])
+    rows.append(["total", "", "", "", *data["total"]])
+    return rows

@@ -108,7 +108,8 @@ def _locked_pending(introduction: Introduction) -> Introduction:
 
 @transaction.atomic
 def accept_introduction(*, actor, introduction: Introduction, note: str = "") -> Introduction:
-    """Staff introduce the two: both sides' contacts get an e-mail with the note."""
+    """Staff introduce the two: both sides' contacts get an e-mail with the note, and the pair
+    enters the outcome funnel as a match at the stage "put in touch" (origin introduction)."""
     introduction = _locked_pending(introduction)
     introduction.status = IntroductionStatus.ACCEPTED
     introduction.note = note.strip()
@@ -141,6 +142,15 @@ def accept_introduction(*, actor, introduction: Introduction, note: str = "") ->
         action="matchmaking.introduction.accept",
         target=introduction,
         data={"note": introduction.note},
+    )
+    # The introduction is the first step of a match: the funnel follows it from here.
+    record_outcome(
+        actor=actor,
+        organisation_a=introduction.organisation,
+        organisation_b=introduction.partner,
+        stage=MatchStage.INTRODUCED,
+        origin=MatchOrigin.INTRODUCTION,
+        reached_on=timezone.localdate(introduction.decided_at),
     )
     return introduction
 
@@ -182,8 +192,8 @@ def record_outcome(
     reached_on: datetime.date | None = None,
     note: str = "",
 ) -> Match:
-    """Records that two organisations reached `stage` (met, follow_up, joint_project,
-    application, funded), through `origin` (recommendation, introduction, meeting, other),
+    """Records that two organisations reached `stage` (introduced, met, follow_up,
+    joint_project, application, funded), through `origin` (recommendation, introduction, meeting, other),
     possibly at `event`. One match per pair and event (or per pair without an event); a stage
     is recorded once (recording it again changes nothing) and the match's stage only moves
     forward. `actor` may be None for the system. Returns the match."""

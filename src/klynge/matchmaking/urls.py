@@ -12,4 +12,5 @@ urlpatterns = [
     path("introductions/<int:pk>/accept/", views.introduction_accept, name="accept"),
     path("introductions/<int:pk>/decline/", views.introduction_decline, name="decline"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes/export.csv", views.outcomes_export, name="outcomes_export"),
 ]

@@ -1,8 +1,11 @@
 """Pages: partners for an organisation and for a person, feedback, "introduce us", the staff
 queue of introductions and the outcome funnel."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
+from klynge.core.spreadsheets import cell
 from klynge.ecosystem.models import Organisation
 from klynge.ecosystem.selectors import directory_queryset, get_organisation_for_user
 from klynge.matchmaking import selectors, services
@@ -18,6 +22,7 @@ from klynge.matchmaking.forms import (
     DeclineForm,
     FeedbackForm,
     FilterForm,
+    FunnelFilterForm,
     IntroductionForm,
     OutcomeForm,
 )
@@ -181,8 +186,30 @@ def introduction_decline(request, pk, obj):
     return render(request, "matchmaking/introductions.html", context, status=400)
 
 
+def _funnel_filters(request) -> tuple[FunnelFilterForm, dict]:
+    form = FunnelFilterForm(
+        request.GET or None, years=selectors.funnel_years(), events=selectors.funnel_events()
+    )
+    if form.is_bound and form.is_valid():
+        return form, {"year": form.cleaned_data["year"], "event": form.cleaned_data["event"]}
+    return form, {}
+
+
+@permission_required("matchmaking.view_outcomes")
+def outcomes_export(request):
+    """The funnel (filtered like the page) as CSV, for the impact reports."""
+    _form, filters = _funnel_filters(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="match-funnel.csv"'
+    writer = csv.writer(response)
+    for row in selectors.funnel_csv_rows(selectors.funnel(**filters)):
+        writer.writerow([cell(value) for value in row])
+    return response
+
+
 @permission_required("matchmaking.view_outcomes")
 def outcomes(request):
+    filter_form, filters = _funnel_filters(request)
     form = OutcomeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -218,6 +245,11 @@ def outcomes(request):
     return render(
         request,
         "matchmaking/outcomes.html",
-        {"funnel": selectors.outcome_funnel(), "form": form},
+        {
+            "funnel": selectors.funnel(**filters),
+            "form": form,
+            "filter_form": filter_form,
+            "query": request.GET.urlencode(),
+        },
         status=status,
     )

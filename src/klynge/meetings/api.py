@@ -204,6 +204,32 @@ def decline_request(request, request_id: int):
     return _answer(request, request_id, "decline")
 
 
+class CancelIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+@router.post(
+    "/matchmaking/requests/{request_id}/cancel",
+    response={200: RequestOut, 409: ProblemOut},
+    summary="Cancel an accepted meeting (either participant, or staff)",
+    description="Frees the slot, both seats and the table; both participants are told by "
+    "e-mail. 409 with `reason` not_accepted when the request is not accepted.",
+)
+def cancel_request(request, request_id: int, payload: CancelIn):
+    found = selectors.get_request_for_user(request.auth, request_id)
+    ensure_api_permission(request, "meetings.cancel_request", found)
+    try:
+        services.cancel_request(
+            actor=request.auth,
+            request=found,
+            reason=payload.reason,
+            base_url=request.build_absolute_uri("/")[:-1],
+        )
+    except services.RequestRefused as refusal:
+        return Status(409, {"detail": refusal.messages[0], "reason": refusal.reason})
+    return _request_out(_REQUESTS.get(pk=found.pk))
+
+
 class AgendaQuery(Schema):
     person: int | None = Field(None, description="Staff: another participant's agenda.")
 

@@ -11,6 +11,7 @@ class MeetingsConfig(AppConfig):
         import datetime
 
         from klynge.core.periodic import Job, register
+        from klynge.meetings import privacy  # noqa: F401  (personal data and erasure)
 
-        register(Job("expire_meeting_requests", every=datetime.timedelta(minutes=5)))
+        register(Job("expire_meeting_requests", every=datetime.timedelta(minutes=5), base_url=True))
         register(Job("send_meeting_notices", every=datetime.timedelta(minutes=5), base_url=True))

@@ -42,6 +42,8 @@ def load(stdout=None) -> MatchmakingSession | None:
                 (start + datetime.timedelta(minutes=60), start + datetime.timedelta(minutes=80))
             ],
             tables=8,
+            # The demo people are not registered for the demo event.
+            requires_registration=False,
         )
     people = {p.email: p for p in Person.objects.filter(email__in=PROFILES)}
     for email, (offers, looking_for) in PROFILES.items():

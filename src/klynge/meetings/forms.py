@@ -5,10 +5,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from klynge.ecosystem.models import Organisation
-from klynge.meetings.models import MatchmakingSession, Priority, TimeSlot
+from klynge.meetings.models import MatchmakingSession, Priority, Table, TimeSlot
 
 
 class SlotChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, *args, zone=None, **kwargs):
+        self.zone = zone
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, slot):
+        start, end = slot.starts_at.astimezone(self.zone), slot.ends_at.astimezone(self.zone)
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+
+class SlotSingleChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, zone=None, **kwargs):
         self.zone = zone
         super().__init__(*args, **kwargs)
@@ -65,6 +75,29 @@ class RequestForm(forms.Form):
     )
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (optional, both of you see it)"), required=False, max_length=300
+    )
+
+
+class MoveForm(forms.Form):
+    """The organiser moves a draft meeting to another slot and table."""
+
+    slot = forms.ModelChoiceField(queryset=TimeSlot.objects.none())
+    table = forms.ModelChoiceField(label=_("Table"), queryset=Table.objects.none())
+
+    def __init__(self, *args, session: MatchmakingSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"] = SlotSingleChoiceField(
+            label=_("Slot"),
+            queryset=TimeSlot.objects.filter(session=session).order_by("starts_at"),
+            zone=session.event.zone,
+        )
+        self.fields["table"].queryset = Table.objects.filter(session=session).order_by("number")
+        self.fields["table"].label = session.table_word
+
+
 _BREAK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -100,6 +133,7 @@ class SessionForm(forms.ModelForm):
             "max_meetings",
             "request_expiry_hours",
             "open",
+            "requires_registration",
         ]
 
     def __init__(self, *args, event, creating: bool, **kwargs):

@@ -52,6 +52,11 @@ class MatchmakingSession(TimeStampedModel):
         _("requests expire after (hours)"), default=48
     )
     open = models.BooleanField(_("open for opt-in and requests"), default=True)
+    requires_registration = models.BooleanField(
+        _("only people registered for the event take part"),
+        default=True,
+        help_text=_("Untick it for an event that does not use Klynge's registration."),
+    )
     published_at = models.DateTimeField(_("schedule published"), null=True, blank=True)
 
     class Meta:
@@ -173,6 +178,7 @@ class RequestStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     EXPIRED = "expired", _("Expired")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Cancelled after acceptance")
 
 
 LIVE_REQUEST_STATUSES = (RequestStatus.PENDING, RequestStatus.ACCEPTED)
@@ -200,6 +206,7 @@ class MeetingRequest(TimeStampedModel):
     )
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    cancelled_reason = models.CharField(_("why it was cancelled"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -39,5 +39,8 @@ rules.add_perm("meetings.opt_in", is_signed_in & (is_open | is_cluster_staff))
 rules.add_perm("meetings.participate", is_signed_in & is_participant)
 rules.add_perm("meetings.answer_request", is_signed_in & is_recipient)
 rules.add_perm("meetings.withdraw_request", is_signed_in & is_sender)
+rules.add_perm(
+    "meetings.cancel_request", is_signed_in & (is_sender | is_recipient | is_cluster_staff)
+)
 rules.add_perm("meetings.view_agenda", is_signed_in)
 rules.add_perm("meetings.manage_session", is_cluster_staff)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -119,11 +117,16 @@ def participant_by_token(token: str) -> Participant | None:
 
 
 def schedule_overview(session: MatchmakingSession) -> dict:
-    """The organiser's review: per slot its meetings (draft and confirmed), and the accepted
-    requests without a meeting."""
-    meetings = Meeting.objects.select_related(
-        "table", "request__sender__person", "request__recipient__person"
-    ).order_by("table__number")
+    """The organiser's review: per slot its meetings (draft and confirmed, each with the
+    participants' follow-up answers as `answers`), and the accepted requests without a
+    meeting."""
+    meetings = (
+        Meeting.objects.select_related(
+            "table", "request__sender__person", "request__recipient__person"
+        )
+        .prefetch_related("follow_ups")
+        .order_by("table__number")
+    )
     slots = list(
         TimeSlot.objects.filter(session=session)
         .prefetch_related(Prefetch("meetings", queryset=meetings))
@@ -137,6 +140,16 @@ def schedule_overview(session: MatchmakingSession) -> dict:
         .order_by("-priority", "id")
     )
     placed = [m for slot in slots for m in slot.meetings.all()]
+    for meeting in placed:
+        answers = list(meeting.follow_ups.all())
+        if any(not a.happened for a in answers):
+            meeting.outcome = "not_met"
+        elif any(a.follow_up for a in answers):
+            meeting.outcome = "follow_up"
+        elif answers:
+            meeting.outcome = "met"
+        else:
+            meeting.outcome = ""
     return {
         "slots": slots,
         "unplaced": unplaced,
@@ -146,32 +159,69 @@ def schedule_overview(session: MatchmakingSession) -> dict:
     }
 
 
-_WORD = re.compile(r"\w{4,}", re.UNICODE)
-
-
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text or "")}
+def table_plan(session: MatchmakingSession) -> dict:
+    """The printable plan: per slot, each table with its meeting (or empty). Published
+    (confirmed) meetings only once the schedule is published; drafts are marked."""
+    tables = list(session.tables.order_by("number"))
+    meetings = Meeting.objects.select_related(
+        "request__sender__person",
+        "request__sender__organisation",
+        "request__recipient__person",
+        "request__recipient__organisation",
+    )
+    slots = list(
+        TimeSlot.objects.filter(session=session)
+        .prefetch_related(Prefetch("meetings", queryset=meetings))
+        .order_by("starts_at")
+    )
+    rows = []
+    for slot in slots:
+        at = {m.table_id: m for m in slot.meetings.all()}
+        rows.append({"slot": slot, "tables": [(table, at.get(table.pk)) for table in tables]})
+    return {"plan": rows}
 
 
 def recommended_participants(participant: Participant, *, k: int = 5) -> list[dict]:
-    """Participants to meet, ranked by how well what they offer matches what this one looks for
-    (and the other way round), in shared words of at least four letters. A plain stand-in until
-    the matchmaking app's engine is wired in; `reasons` name the shared words."""
-    wanted, offered = _words(participant.looking_for), _words(participant.offers)
+    """Participants to meet, best first, scored with the matchmaking engine's signals: what
+    this one looks for against what the other offers and the other way round (character
+    n-gram TF-IDF, so it works across Danish, Norwegian, Swedish and English and word forms),
+    and, when both take part for an organisation, the partner score of the two organisations
+    (offers and needs, competences, sectors, complementarity, the collaboration graph) with its
+    reasons. Participants already asked (or asking) are left out."""
+    from klynge.matchmaking.engine import profile_similarity
+    from klynge.matchmaking.selectors import organisation_pair_scores
+
+    others = list(browse_participants(participant.session, exclude=participant))
+    asked = set()
+    for sender, recipient in MeetingRequest.objects.filter(
+        Q(sender=participant) | Q(recipient=participant),
+        status__in=[RequestStatus.PENDING, RequestStatus.ACCEPTED],
+    ).values_list("sender_id", "recipient_id"):
+        asked.update((sender, recipient))
+    others = [o for o in others if o.pk not in asked]
+    if not others:
+        return []
+    gives = profile_similarity(participant.looking_for, [o.offers for o in others])
+    takes = profile_similarity(participant.offers, [o.looking_for for o in others])
+    pairs = organisation_pair_scores(
+        participant.organisation_id, [o.organisation_id for o in others]
+    )
     ranked = []
-    for other in browse_participants(participant.session, exclude=participant):
-        gives = wanted & _words(other.offers)
-        needs = offered & _words(other.looking_for)
-        score = len(gives) + len(needs)
-        if score:
-            ranked.append(
-                {
-                    "participant": other,
-                    "score": score,
-                    "offers": sorted(gives),
-                    "needs": sorted(needs),
-                }
-            )
+    for n, other in enumerate(others):
+        score, reasons = pairs.get(other.organisation_id, (0.0, []))
+        profile = float(gives[n] + takes[n])
+        total = profile + 0.5 * score
+        if total <= 0.05:
+            continue
+        ranked.append(
+            {
+                "participant": other,
+                "score": round(total, 3),
+                "offers_match": bool(gives[n] >= 0.1),
+                "needs_match": bool(takes[n] >= 0.1),
+                "reasons": reasons[:3],
+            }
+        )
     ranked.sort(key=lambda item: (-item["score"], item["participant"].pk))
     return ranked[:k]
 

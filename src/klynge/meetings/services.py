@@ -9,12 +9,11 @@ locks were bypassed, and a lost race for a table simply tries the next one.
 from __future__ import annotations
 
 import datetime
-import logging
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +36,6 @@ from klynge.meetings.models import (
     Table,
     TimeSlot,
 )
-
-logger = logging.getLogger(__name__)
 
 FOLLOW_UP_SALT = "klynge.meetings.follow-up"
 FOLLOW_UP_MAX_AGE = 60 * 60 * 24 * 120
@@ -185,7 +182,9 @@ def opt_in(
     slots: list[TimeSlot] | None = None,
 ) -> Participant:
     """Adds `person` to the session (or updates their profile and availability).
-    `slots` default to all of the session's slots."""
+    `slots` default to all of the session's slots. Refused when the session is closed, when the
+    session requires registration and the person has no confirmed registration for the event,
+    and when the new availability leaves out a slot in which the person has a meeting."""
     if not session.open:
         raise ValidationError(_("This matchmaking session is closed."))
     slots = list(session.slots.all()) if slots is None else list(slots)
@@ -193,7 +192,30 @@ def opt_in(
         raise ValidationError({"slots": [_("Choose slots of this session.")]})
     if not slots:
         raise ValidationError({"slots": [_("Choose at least one time slot you are free in.")]})
+    if session.requires_registration and not _registered(session, person):
+        raise ValidationError(
+            _("Register for %(event)s first: the B2B meetings are for its participants.")
+            % {"event": session.event.display_title}
+        )
     participant, created = Participant.objects.get_or_create(session=session, person=person)
+    held = (
+        MeetingSeat.objects.filter(participant=participant)
+        .exclude(slot__in=slots)
+        .select_related("slot")
+        .order_by("slot__starts_at")
+        .first()
+    )
+    if held is not None:
+        raise ValidationError(
+            {
+                "slots": [
+                    _(
+                        "You have a meeting at %(time)s: keep that slot, or cancel the meeting first."
+                    )
+                    % {"time": _local_time(held.slot.starts_at, session)}
+                ]
+            }
+        )
     participant.organisation = organisation
     participant.offers = offers.strip()
     participant.looking_for = looking_for.strip()
@@ -206,6 +228,18 @@ def opt_in(
         data={"slots": len(slots)},
     )
     return participant
+
+
+def _registered(session: MatchmakingSession, person: Person) -> bool:
+    from klynge.events.models import Registration, RegistrationStatus
+
+    return Registration.objects.filter(
+        event=session.event, person=person, status=RegistrationStatus.CONFIRMED
+    ).exists()
+
+
+def _local_time(value: datetime.datetime, session: MatchmakingSession) -> str:
+    return timezone.localtime(value, session.event.zone).strftime("%H:%M")
 
 
 # --- Requests -------------------------------------------------------------------------------
@@ -382,7 +416,8 @@ def _place(request: MeetingRequest, now: datetime.datetime) -> Meeting:
 def accept_request(*, actor, request: MeetingRequest, base_url: str = "") -> MeetingRequest:
     """Accepts a pending request. When the time is picked on acceptance, places the meeting in
     the first common free slot at a free table (refused with `no_free_slot` if none); when the
-    organiser schedules, it waits for the scheduler. E-mails the sender."""
+    organiser schedules, it waits for the scheduler. E-mails the sender the answer, and both
+    the meeting with an .ics when it is placed."""
     request = _locked_request(request)
     session = request.session
     list(
@@ -411,20 +446,32 @@ def accept_request(*, actor, request: MeetingRequest, base_url: str = "") -> Mee
 
 
 def _notify_answer(request: MeetingRequest, meeting: Meeting | None, base_url: str) -> None:
-    email = request.sender.person.email
-    if not email:
-        return
+    """The sender learns the answer; when the meeting is placed, both get it with an .ics."""
+    from klynge.meetings.calendar import agenda_ics
+
     attachments = []
     if meeting is not None:
-        from klynge.meetings.calendar import agenda_ics
-
         attachments = [("meeting.ics", agenda_ics([meeting], base_url=base_url), "text/calendar")]
-    queue_email(
-        to=email,
-        template="meetings/emails/request_answered",
-        context={"request": request, "meeting": meeting, "base_url": base_url},
-        attachments=attachments,
-    )
+    context = {
+        "request": request,
+        "meeting": meeting,
+        "base_url": base_url,
+        "session": request.session,
+    }
+    if request.sender.person.email:
+        queue_email(
+            to=request.sender.person.email,
+            template="meetings/emails/request_answered",
+            context=context,
+            attachments=attachments,
+        )
+    if meeting is not None and request.recipient.person.email:
+        queue_email(
+            to=request.recipient.person.email,
+            template="meetings/emails/meeting_booked",
+            context={**context, "other": request.sender},
+            attachments=attachments,
+        )
 
 
 @transaction.atomic
@@ -447,65 +494,118 @@ def withdraw_request(*, actor, request: MeetingRequest) -> MeetingRequest:
     return request
 
 
-def expire_requests(*, now: datetime.datetime | None = None) -> int:
-    """Marks pending requests past their expiry as expired (idempotent); returns how many."""
+@transaction.atomic
+def cancel_request(
+    *, actor, request: MeetingRequest, reason: str = "", base_url: str = ""
+) -> MeetingRequest:
+    """Cancels an accepted request: its meeting (placed or draft) is deleted, which frees the
+    slot, both seats and the table, and the pair may ask again. Both participants are told by
+    e-mail (the one cancelling too, as a receipt). Refused unless the request is accepted."""
+    request = (
+        MeetingRequest.objects.select_related(
+            "session__event", "sender__person", "recipient__person"
+        )
+        .select_for_update(of=("self",))
+        .get(pk=request.pk)
+    )
+    if request.status != RequestStatus.ACCEPTED:
+        raise RequestRefused(
+            _("Only an accepted meeting can be cancelled (this one is: %(status)s).")
+            % {"status": request.get_status_display()},
+            "not_accepted",
+        )
+    meeting = Meeting.objects.select_related("slot", "table").filter(request=request).first()
+    when = _local_time(meeting.slot.starts_at, request.session) if meeting else ""
+    if meeting is not None:
+        meeting.delete()  # its seats go with it (cascade)
+    request.status = RequestStatus.CANCELLED
+    request.cancelled_reason = reason.strip()[:300]
+    request.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    cancelled_by = getattr(actor, "name", "") or getattr(actor, "email", "")
+    for me, other in ((request.sender, request.recipient), (request.recipient, request.sender)):
+        if me.person.email:
+            queue_email(
+                to=me.person.email,
+                template="meetings/emails/meeting_cancelled",
+                context={
+                    "request": request,
+                    "session": request.session,
+                    "other": other,
+                    "when": when,
+                    "reason": request.cancelled_reason,
+                    "cancelled_by": cancelled_by,
+                    "base_url": base_url,
+                },
+            )
+    audit.record(
+        actor=actor,
+        action="meetings.request.cancel",
+        target=request,
+        data={"reason": request.cancelled_reason, "had_meeting": meeting is not None},
+    )
+    return request
+
+
+def expire_requests(*, now: datetime.datetime | None = None, base_url: str = "") -> int:
+    """Marks pending requests past their expiry as expired (idempotent) and tells each sender
+    by e-mail, so they can ask someone else; returns how many expired."""
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
-            MeetingRequest.objects.select_for_update(skip_locked=True)
+            MeetingRequest.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=RequestStatus.PENDING, expires_at__lte=now)
-            .values_list("pk", flat=True)
+            .select_related("session__event", "sender__person", "recipient__person")
         )
-        count = MeetingRequest.objects.filter(pk__in=due, status=RequestStatus.PENDING).update(
-            status=RequestStatus.EXPIRED, updated_at=now
-        )
-        if count:
+        expired = MeetingRequest.objects.filter(
+            pk__in=[r.pk for r in due], status=RequestStatus.PENDING
+        ).update(status=RequestStatus.EXPIRED, updated_at=now)
+        for request in due:
+            if request.sender.person.email:
+                queue_email(
+                    to=request.sender.person.email,
+                    template="meetings/emails/request_expired",
+                    context={"request": request, "session": request.session, "base_url": base_url},
+                )
+        if expired:
             audit.record(
-                actor=None, action="meetings.request.expire", data={"requests": sorted(due)}
+                actor=None,
+                action="meetings.request.expire",
+                data={"requests": sorted(r.pk for r in due)},
             )
-    return count
+    return expired
 
 
 # --- The organiser's scheduler --------------------------------------------------------------
 
 
-@transaction.atomic
-def run_scheduler(
-    *, actor, session: MatchmakingSession, time_limit: float = 10.0
-) -> scheduler.Result:
-    """Replaces the draft schedule: places the accepted requests without a confirmed meeting in
-    the slots and tables confirmed meetings leave free, maximising the priority-weighted number
-    of meetings (see `scheduler`). Drafts are seen by the organiser only, until published."""
-    session = MatchmakingSession.objects.select_for_update().get(pk=session.pk)
-    Meeting.objects.filter(session=session, status=MeetingStatus.DRAFT).delete()
+def _scheduling_snapshot(session: MatchmakingSession):
+    """What the scheduler needs, read outside any write transaction. Draft meetings are left
+    out: the run replaces them."""
     slots = list(session.slots.order_by("starts_at"))
     index = {slot.pk: i for i, slot in enumerate(slots)}
     tables = list(session.tables.order_by("number"))
+    kept = Meeting.objects.filter(session=session).exclude(status=MeetingStatus.DRAFT)
     used: dict[int, set[int]] = {}
-    for slot_id, table_id in Meeting.objects.filter(session=session).values_list(
-        "slot_id", "table_id"
-    ):
+    for slot_id, table_id in kept.values_list("slot_id", "table_id"):
         used.setdefault(slot_id, set()).add(table_id)
-    participants = list(
-        session.participants.annotate(
-            placed=Count("seats", distinct=True),
-        )
-    )
-    person_index = {p.pk: i for i, p in enumerate(participants)}
+    participants = list(session.participants.order_by("pk"))
+    placed: dict[int, int] = {p.pk: 0 for p in participants}
     availability: dict[int, set[int]] = {p.pk: set() for p in participants}
     for pid, slot_id in Participant.available_slots.through.objects.filter(
         participant__session=session
     ).values_list("participant_id", "timeslot_id"):
         availability[pid].add(index[slot_id])
-    for pid, slot_id in MeetingSeat.objects.filter(participant__session=session).values_list(
+    for pid, slot_id in MeetingSeat.objects.filter(meeting__in=kept).values_list(
         "participant_id", "slot_id"
     ):
         availability[pid].discard(index[slot_id])
+        placed[pid] += 1
     pending = list(
-        MeetingRequest.objects.filter(
-            session=session, status=RequestStatus.ACCEPTED, meeting__isnull=True
-        ).order_by("answered_at", "id")
+        MeetingRequest.objects.filter(session=session, status=RequestStatus.ACCEPTED)
+        .exclude(meeting__in=kept)
+        .order_by("answered_at", "id")
     )
+    person_index = {p.pk: i for i, p in enumerate(participants)}
     instance = scheduler.Instance(
         n_people=len(participants),
         slot_tables=[len(tables) - len(used.get(slot.pk, ())) for slot in slots],
@@ -513,42 +613,158 @@ def run_scheduler(
             (person_index[r.sender_id], person_index[r.recipient_id], r.priority) for r in pending
         ],
         available=[frozenset(availability[p.pk]) for p in participants],
-        caps=[max(0, session.max_meetings - p.placed) for p in participants],
+        caps=[max(0, session.max_meetings - placed[p.pk]) for p in participants],
     )
-    result = scheduler.solve(instance, time_limit=time_limit)
     free_tables = [[t for t in tables if t.pk not in used.get(slot.pk, ())] for slot in slots]
+    return slots, free_tables, pending, instance
+
+
+def run_scheduler(
+    *, actor, session: MatchmakingSession, time_limit: float = 10.0
+) -> scheduler.Result:
+    """Replaces the draft schedule: places the accepted requests without a confirmed meeting in
+    the slots and tables confirmed meetings leave free, maximising the priority-weighted number
+    of meetings (see `scheduler`). Drafts are seen by the organiser only, until published.
+
+    The solver (up to `time_limit` seconds) runs on a snapshot read outside any transaction, so
+    it holds no lock; the result is then written in one short transaction, in which the
+    database's unique constraints (slot, table) and (slot, participant) refuse any placement a
+    concurrent change made impossible (such a meeting is left unplaced and counted in
+    `result.stats["dropped"]`)."""
+    slots, free_tables, pending, instance = _scheduling_snapshot(session)
+    result = scheduler.solve(instance, time_limit=time_limit)
     table_of = scheduler.assign_tables(result.slot_of, len(slots))
-    meetings, seats = [], []
-    for request, s, t in zip(pending, result.slot_of, table_of, strict=True):
-        if s == scheduler.UNPLACED:
-            continue
-        meeting = Meeting(
-            session=session,
-            request=request,
-            slot=slots[s],
-            table=free_tables[s][t],
-            status=MeetingStatus.DRAFT,
+    placements = [
+        (request, slots[s], free_tables[s][t])
+        for request, s, t in zip(pending, result.slot_of, table_of, strict=True)
+        if s != scheduler.UNPLACED
+    ]
+    dropped = 0
+    with transaction.atomic():
+        session = MatchmakingSession.objects.select_for_update().get(pk=session.pk)
+        Meeting.objects.filter(session=session, status=MeetingStatus.DRAFT).delete()
+        still_accepted = set(
+            MeetingRequest.objects.filter(
+                pk__in=[r.pk for r, _s, _t in placements],
+                status=RequestStatus.ACCEPTED,
+                meeting__isnull=True,
+            ).values_list("pk", flat=True)
         )
-        meetings.append(meeting)
-    Meeting.objects.bulk_create(meetings)
-    for meeting in meetings:
-        for participant_id in (meeting.request.sender_id, meeting.request.recipient_id):
-            seats.append(
-                MeetingSeat(meeting=meeting, participant_id=participant_id, slot=meeting.slot)
+        wanted = [(r, slot, table) for r, slot, table in placements if r.pk in still_accepted]
+        dropped = len(placements) - len(wanted)
+        try:  # the usual case: nothing changed meanwhile, two INSERTs
+            with transaction.atomic():
+                _create_drafts(session, wanted)
+        except IntegrityError:  # something did: place them one by one, skip the conflicts
+            for placement in wanted:
+                try:
+                    with transaction.atomic():
+                        _create_drafts(session, [placement])
+                except IntegrityError:
+                    dropped += 1
+        result.stats["dropped"] = dropped
+        audit.record(
+            actor=actor,
+            action="meetings.schedule.run",
+            target=session,
+            data={
+                "requests": len(pending),
+                "placed": result.placed - dropped,
+                "weight": result.weight,
+                "bound": result.bound,
+                "dropped": dropped,
+            },
+        )
+    return result
+
+
+def _create_drafts(session: MatchmakingSession, placements) -> None:
+    meetings = Meeting.objects.bulk_create(
+        Meeting(session=session, request=r, slot=slot, table=table, status=MeetingStatus.DRAFT)
+        for r, slot, table in placements
+    )
+    if meetings and meetings[0].pk is None:  # backends that return no keys: read them back
+        ids = dict(
+            Meeting.objects.filter(request__in=[m.request_id for m in meetings]).values_list(
+                "request_id", "pk"
             )
-    MeetingSeat.objects.bulk_create(seats)
+        )
+        for meeting in meetings:
+            meeting.pk = ids[meeting.request_id]
+    MeetingSeat.objects.bulk_create(
+        MeetingSeat(meeting=m, participant_id=pid, slot=m.slot)
+        for m in meetings
+        for pid in (m.request.sender_id, m.request.recipient_id)
+    )
+
+
+def _draft(meeting: Meeting) -> Meeting:
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("request", "slot", "table", "session__event")
+        .get(pk=meeting.pk)
+    )
+    if meeting.status != MeetingStatus.DRAFT:
+        raise ValidationError(_("Only a meeting of the draft schedule can be changed here."))
+    return meeting
+
+
+@transaction.atomic
+def move_meeting(*, actor, meeting: Meeting, slot: TimeSlot, table: Table) -> Meeting:
+    """Moves a draft meeting to another slot and table (the organiser's edit before
+    publishing). Refused when the slot or table is of another session, when one of the two is
+    not free in that slot or already meets someone then, or when the table is taken."""
+    meeting = _draft(meeting)
+    session = meeting.session
+    if slot.session_id != session.pk or table.session_id != session.pk:
+        raise ValidationError(_("Choose a slot and a table of this session."))
+    request = meeting.request
+    people = [request.sender_id, request.recipient_id]
+    free = Participant.available_slots.through.objects.filter(
+        participant_id__in=people, timeslot=slot
+    ).count()
+    if free < 2:
+        raise ValidationError({"slot": [_("One of the two is not free in that slot.")]})
+    if (
+        MeetingSeat.objects.filter(participant_id__in=people, slot=slot)
+        .exclude(meeting=meeting)
+        .exists()
+    ):
+        raise ValidationError({"slot": [_("One of the two already has a meeting in that slot.")]})
+    if Meeting.objects.filter(slot=slot, table=table).exclude(pk=meeting.pk).exists():
+        raise ValidationError(
+            {
+                "table": [
+                    _("%(word)s %(table)s is taken in that slot.")
+                    % {"word": session.table_word, "table": table}
+                ]
+            }
+        )
+    before = (meeting.slot_id, meeting.table_id)
+    try:
+        with transaction.atomic():
+            meeting.slot, meeting.table = slot, table
+            meeting.save(update_fields=["slot", "table", "updated_at"])
+            MeetingSeat.objects.filter(meeting=meeting).update(slot=slot)
+    except IntegrityError as error:  # a concurrent edit took the seat or the table
+        raise ValidationError(_("That slot or table was just taken; try another.")) from error
     audit.record(
         actor=actor,
-        action="meetings.schedule.run",
-        target=session,
-        data={
-            "requests": len(pending),
-            "placed": result.placed,
-            "weight": result.weight,
-            "bound": result.bound,
-        },
+        action="meetings.schedule.move",
+        target=meeting,
+        data={"from": list(before), "to": [slot.pk, table.pk]},
     )
-    return result
+    return meeting
+
+
+@transaction.atomic
+def unplace_meeting(*, actor, meeting: Meeting) -> MeetingRequest:
+    """Takes a meeting out of the draft schedule: the request stays accepted, unplaced."""
+    meeting = _draft(meeting)
+    request = meeting.request
+    meeting.delete()
+    audit.record(actor=actor, action="meetings.schedule.unplace", target=request)
+    return request
 
 
 @transaction.atomic
@@ -627,8 +843,17 @@ def read_follow_up_token(token: str) -> tuple[Meeting, Participant] | None:
 def record_follow_up(
     *, actor, meeting: Meeting, participant: Participant, happened: bool, follow_up: bool
 ) -> FollowUp:
-    """Stores the participant's answer (changeable) and passes it to the matchmaking outcome
-    tracking when that app offers `record_outcome`."""
+    """Stores the participant's answer after the meeting (they may change it) and feeds the
+    outcome funnel (`klynge.matchmaking.services.record_outcome`) when both sides took part for
+    an organisation: "we met" records the stage met, "we met and follow up" the stage
+    follow-up agreed, for the pair at the session's event (origin: B2B meeting). "It did not
+    happen" records a no-show: the organiser's schedule shows the meeting as not held and no
+    stage is recorded (a stage already reached stays, since the funnel only moves forward).
+    Refused before the meeting has ended and for a meeting that is not confirmed."""
+    if meeting.status != MeetingStatus.CONFIRMED:
+        raise ValidationError(_("This meeting was not confirmed."))
+    if meeting.slot.ends_at > timezone.now():
+        raise ValidationError(_("You can answer once the meeting is over."))
     answer, _created = FollowUp.objects.update_or_create(
         meeting=meeting,
         participant=participant,
@@ -644,35 +869,32 @@ def record_follow_up(
     return answer
 
 
-def _pass_to_outcomes(actor, meeting: Meeting, participant: Participant, answer: FollowUp) -> bool:
-    """Hands the answer to the matchmaking app's outcome tracking, if it offers
-    `record_outcome` with these keyword arguments (checked, so a different signature never
-    breaks the one-click link: the answer stays stored here either way)."""
-    import inspect
+def _pass_to_outcomes(actor, meeting: Meeting, participant: Participant, answer: FollowUp):
+    """The match between the two organisations, or None when there is nothing to record (the
+    meeting did not happen, or a side took part for no organisation, or both for the same)."""
+    from klynge.matchmaking.models import MatchOrigin, MatchStage
+    from klynge.matchmaking.services import record_outcome
 
-    try:
-        from klynge.matchmaking.services import record_outcome
-    except ImportError:
-        return False
-    other = (
-        meeting.request.recipient
-        if participant.pk == meeting.request.sender_id
-        else meeting.request.sender
+    if not answer.happened:
+        return None
+    request = meeting.request
+    if participant.pk not in (request.sender_id, request.recipient_id):
+        return None
+    other_id = request.recipient_id if participant.pk == request.sender_id else request.sender_id
+    ours = participant.organisation_id
+    theirs = Participant.objects.filter(pk=other_id).values_list("organisation_id", flat=True)[0]
+    if not ours or not theirs or ours == theirs:
+        return None
+    organisations = Organisation.objects.in_bulk([ours, theirs])
+    return record_outcome(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        organisation_a=organisations[ours],
+        organisation_b=organisations[theirs],
+        stage=MatchStage.FOLLOW_UP if answer.follow_up else MatchStage.MET,
+        origin=MatchOrigin.MEETING,
+        event=meeting.session.event,
+        reached_on=timezone.localdate(meeting.slot.starts_at, meeting.session.event.zone),
     )
-    kwargs = {
-        "actor": actor,
-        "source": meeting,
-        "person": participant.person,
-        "partner": other.person,
-        "stage": "follow_up" if answer.follow_up else ("met" if answer.happened else "not_met"),
-    }
-    try:
-        inspect.signature(record_outcome).bind(**kwargs)
-    except TypeError:
-        logger.warning("klynge.matchmaking.services.record_outcome has another signature")
-        return False
-    record_outcome(**kwargs)
-    return True
 
 
 REMINDER_MINUTES = 30

@@ -18,6 +18,10 @@ urlpatterns = [
     path("requests/<int:pk>/accept/", views.request_accept, name="accept"),
     path("requests/<int:pk>/decline/", views.request_decline, name="decline"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),
+    path("requests/<int:pk>/cancel/", views.request_cancel, name="cancel"),
+    path("<int:pk>/manage/plan/", views.table_plan, name="plan"),
+    path("meetings/<int:pk>/move/", views.meeting_move, name="move"),
+    path("meetings/<int:pk>/unplace/", views.meeting_unplace, name="unplace"),
     path("agenda/<str:token>.ics", views.agenda_feed, name="agenda_feed"),
     path("follow-up/<str:token>/", views.follow_up, name="follow_up"),
 ]

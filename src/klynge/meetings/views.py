@@ -13,8 +13,8 @@ from klynge.ecosystem.models import Affiliation, Organisation
 from klynge.events.selectors import get_event_for_user, get_manageable_event
 from klynge.meetings import selectors, services
 from klynge.meetings.calendar import agenda_ics
-from klynge.meetings.forms import OptInForm, RequestForm, SessionForm
-from klynge.meetings.models import MatchmakingSession, Meeting, Participant
+from klynge.meetings.forms import CancelForm, MoveForm, OptInForm, RequestForm, SessionForm
+from klynge.meetings.models import FollowUp, MatchmakingSession, Meeting, Participant
 
 
 def _base_url(request) -> str:
@@ -204,6 +204,31 @@ def request_withdraw(request, pk, obj):
     return _answer(request, obj, "withdraw")
 
 
+@require_POST
+@permission_required("meetings.cancel_request", obj=_request)
+def request_cancel(request, pk, obj):
+    """Cancels an accepted meeting (either participant, or staff): both are told, the slot,
+    seats and table are freed."""
+    form = CancelForm(request.POST)
+    form.is_valid()
+    try:
+        services.cancel_request(
+            actor=request.user,
+            request=obj,
+            reason=form.cleaned_data.get("reason", ""),
+            base_url=_base_url(request),
+        )
+    except ValidationError as error:
+        return render(
+            request,
+            "meetings/refused.html",
+            {"session": obj.session, "errors": error.messages},
+            status=400,
+        )
+    messages.success(request, _("The meeting is cancelled; both of you are told by e-mail."))
+    return redirect("meetings:session", obj.session_id)
+
+
 @permission_required("meetings.participate", obj=_session)
 def agenda(request, pk, obj):
     me = _me(request, obj)
@@ -245,35 +270,41 @@ _ANSWERS = {
 
 @public
 def follow_up(request, token):
-    """One click from the e-mail or the agenda: ?answer=follow_up|met|not_met records it (the
-    link is signed for one participant and meeting; answering again changes the answer)."""
+    """After the meeting, from the e-mail or the agenda: GET shows the question (with the
+    answer the link suggests, `?answer=follow_up|met|not_met`), POST records it. Only POST
+    writes, so link scanners and mail prefetchers that open the link record nothing. The link
+    is signed for one participant and meeting; answering again changes the answer."""
     found = services.read_follow_up_token(token)
     if found is None:
         return render(request, "meetings/follow_up.html", {"invalid": True}, status=404)
     meeting, participant = found
-    answer = request.POST.get("answer") or request.GET.get("answer", "")
-    recorded = None
-    if answer in _ANSWERS:
-        happened, follow = _ANSWERS[answer]
-        recorded = services.record_follow_up(
+    context = {
+        "meeting": meeting,
+        "token": token,
+        "suggested": request.GET.get("answer", "") if request.GET.get("answer") in _ANSWERS else "",
+        "current": FollowUp.objects.filter(meeting=meeting, participant=participant).first(),
+    }
+    if request.method != "POST":
+        return render(request, "meetings/follow_up.html", context)
+    answer = request.POST.get("answer", "")
+    if answer not in _ANSWERS:
+        return render(
+            request, "meetings/follow_up.html", {**context, "bad_answer": True}, status=400
+        )
+    happened, follow = _ANSWERS[answer]
+    try:
+        context["current"] = services.record_follow_up(
             actor=request.user if request.user.is_authenticated else None,
             meeting=meeting,
             participant=participant,
             happened=happened,
             follow_up=follow,
         )
-    elif answer:
+    except ValidationError as error:
         return render(
-            request,
-            "meetings/follow_up.html",
-            {"meeting": meeting, "token": token, "bad_answer": True},
-            status=400,
+            request, "meetings/follow_up.html", {**context, "errors": error.messages}, status=400
         )
-    return render(
-        request,
-        "meetings/follow_up.html",
-        {"meeting": meeting, "token": token, "recorded": recorded},
-    )
+    return render(request, "meetings/follow_up.html", {**context, "recorded": True})
 
 
 # --- Organisers -----------------------------------------------------------------------------
@@ -360,8 +391,59 @@ def session_manage(request, pk, obj):
 
 @permission_required("meetings.manage_session", obj=_managed_session)
 def schedule_review(request, pk, obj):
-    context = {"session": obj, "zone": obj.event.zone, **selectors.schedule_overview(obj)}
+    context = {
+        "session": obj,
+        "zone": obj.event.zone,
+        "move_form": MoveForm(session=obj),
+        **selectors.schedule_overview(obj),
+    }
     return render(request, "meetings/manage/schedule.html", context)
+
+
+@permission_required("meetings.manage_session", obj=_managed_session)
+def table_plan(request, pk, obj):
+    """The printable plan for the day: per slot, who sits at which table."""
+    context = {"session": obj, **selectors.table_plan(obj)}
+    return render(request, "meetings/manage/plan.html", context)
+
+
+def _managed_meeting(request, pk, **kwargs):
+    return get_object_or_404(
+        Meeting.objects.select_related("session__event", "slot", "table"), pk=pk
+    )
+
+
+@require_POST
+@permission_required("meetings.manage_session", obj=_managed_meeting)
+def meeting_move(request, pk, obj):
+    form = MoveForm(request.POST, session=obj.session)
+    if form.is_valid():
+        try:
+            services.move_meeting(
+                actor=request.user,
+                meeting=obj,
+                slot=form.cleaned_data["slot"],
+                table=form.cleaned_data["table"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The meeting is moved (draft)."))
+    else:
+        messages.error(request, _("Choose a slot and a table of this session."))
+    return redirect("meetings:schedule", obj.session_id)
+
+
+@require_POST
+@permission_required("meetings.manage_session", obj=_managed_meeting)
+def meeting_unplace(request, pk, obj):
+    try:
+        services.unplace_meeting(actor=request.user, meeting=obj)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The meeting is taken out of the draft; it stays accepted."))
+    return redirect("meetings:schedule", obj.session_id)
 
 
 @require_POST
@@ -375,7 +457,7 @@ def schedule_run(request, pk, obj):
             "%(bound)s (%(ratio)s %%)."
         )
         % {
-            "placed": result.placed,
+            "placed": result.placed - result.stats.get("dropped", 0),
             "weight": result.weight,
             "bound": int(result.bound),
             "ratio": f"{100 * result.ratio:.1f}",

@@ -267,14 +267,20 @@ def test_record_outcome_funnel_per_event_and_year(staff, ecosystem):
 
     funnel = outcome_funnel()
     assert funnel["by_event"] == [
-        {"event": "Media Day", "event_id": event.pk, "counts": [1, 1, 1, 1, 0]},
-        {"event": "", "event_id": None, "counts": [1, 0, 0, 0, 0]},
+        {"event": "Media Day", "event_id": event.pk, "counts": [1, 1, 1, 1, 1, 0]},
+        {"event": "", "event_id": None, "counts": [1, 1, 0, 0, 0, 0]},
     ]
     assert funnel["by_year"] == [
-        {"year": 2024, "counts": [1, 0, 0, 0, 0]},
-        {"year": 2025, "counts": [1, 1, 1, 1, 0]},
+        {"year": 2024, "counts": [1, 1, 0, 0, 0, 0]},
+        {"year": 2025, "counts": [1, 1, 1, 1, 1, 0]},
     ]
-    assert funnel["total"] == [2, 1, 1, 1, 0]
+    assert funnel["total"] == [2, 2, 1, 1, 1, 0]
+
+    from klynge.matchmaking.selectors import funnel as funnel_for
+
+    assert funnel_for(year=2024)["total"] == [1, 1, 0, 0, 0, 0]
+    assert funnel_for(event=event)["by_year"] == [{"year": 2025, "counts": [1, 1, 1, 1, 1, 0]}]
+    assert funnel_for(year=2023)["total"] == [0, 0, 0, 0, 0, 0]
 
 
 def test_outcomes_page_staff_only_and_form(client, staff, employee, ecosystem):
@@ -302,7 +308,14 @@ def test_outcomes_page_staff_only_and_form(client, staff, employee, ecosystem):
         },
     )
     assert response.status_code == 302
-    assert client.get(reverse("matchmaking:outcomes")).context["funnel"]["total"] == [1, 1, 1, 1, 1]
+    assert client.get(reverse("matchmaking:outcomes")).context["funnel"]["total"] == [
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+    ]
 
 
 def test_api_contract_and_permissions(api_client, employee, student, ecosystem):
@@ -437,3 +450,121 @@ def test_constant_queries_on_the_list_pages(
     with django_assert_num_queries(5):
         response = client.get(reverse("matchmaking:introductions"))
     assert len(response.context["pending"]) == rows
+
+
+def test_an_accepted_introduction_starts_a_match(staff, employee, ecosystem):
+    member, other = ecosystem["member"], ecosystem["other"]
+    introduction = services.request_introduction(
+        actor=employee, organisation=member, partner=other, message="Studio time?"
+    )
+    services.accept_introduction(actor=staff, introduction=introduction, note="Meet Mette")
+    match = Match.objects.get()
+    assert (match.origin, match.stage, match.event) == ("introduction", "introduced", None)
+    assert {match.organisation_a, match.organisation_b} == {member, other}
+    assert list(match.steps.values_list("stage", "recorded_by")) == [("introduced", staff.pk)]
+
+
+def _funnel_data(staff, ecosystem):
+    event = Event.objects.create(
+        title="Media Day",
+        slug="media-day",
+        kind="conference",
+        format="physical",
+        starts_at=datetime.datetime(2025, 5, 1, 9, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2025, 5, 1, 17, tzinfo=datetime.UTC),
+    )
+    services.record_outcome(
+        actor=staff,
+        organisation_a=ecosystem["member"],
+        organisation_b=ecosystem["other"],
+        stage="follow_up",
+        origin="meeting",
+        event=event,
+        reached_on=datetime.date(2025, 5, 1),
+    )
+    services.record_outcome(
+        actor=staff,
+        organisation_a=ecosystem["member"],
+        organisation_b=ecosystem["university"],
+        stage="funded",
+        reached_on=datetime.date(2024, 2, 1),
+    )
+    return event
+
+
+def test_staff_export_the_funnel_as_csv_per_event_and_year(client, staff, employee, ecosystem):
+    event = _funnel_data(staff, ecosystem)
+    url = reverse("matchmaking:outcomes_export")
+    client.force_login(employee)
+    assert client.get(url).status_code == 403
+    client.force_login(staff)
+    response = client.get(url)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.decode().splitlines() == [
+        "group,event_id,event,year,introduced,met,follow_up,joint_project,application,funded",
+        f"event,{event.pk},Media Day,,1,1,1,0,0,0",
+        "event,,,,1,1,1,1,1,1",
+        "year,,,2024,1,1,1,1,1,1",
+        "year,,,2025,1,1,1,0,0,0",
+        "total,,,,2,2,2,1,1,1",
+    ]
+    filtered = client.get(url, {"year": "2025"}).content.decode().splitlines()
+    assert filtered[-1] == "total,,,,1,1,1,0,0,0"
+    page = client.get(reverse("matchmaking:outcomes"), {"event": event.pk})
+    assert page.context["funnel"]["total"] == [1, 1, 1, 0, 0, 0]
+    assert f"export.csv?event={event.pk}" in page.content.decode()
+
+
+def test_the_funnel_through_the_api(api_client, staff, employee, ecosystem):
+    event = _funnel_data(staff, ecosystem)
+    assert api_client(employee).get("/api/v1/matchmaking/outcomes").status_code == 403
+    answer = api_client(staff).get(f"/api/v1/matchmaking/outcomes?event={event.pk}")
+    assert answer.status_code == 200
+    zero = {"joint_project": 0, "application": 0, "funded": 0}
+    assert answer.json() == {
+        "stages": ["introduced", "met", "follow_up", "joint_project", "application", "funded"],
+        "total": {"introduced": 1, "met": 1, "follow_up": 1, **zero},
+        "by_event": [
+            {
+                "event": event.pk,
+                "title": "Media Day",
+                "counts": {"introduced": 1, "met": 1, "follow_up": 1, **zero},
+            }
+        ],
+        "by_year": [{"year": 2025, "counts": {"introduced": 1, "met": 1, "follow_up": 1, **zero}}],
+    }
+    year = api_client(staff).get("/api/v1/matchmaking/outcomes?year=2024").json()
+    assert year["total"]["funded"] == 1
+    assert api_client(staff).get("/api/v1/matchmaking/outcomes?year=20x4").status_code == 422
+
+
+def test_the_index_is_built_once_and_rebuilt_only_when_the_data_changes(employee, ecosystem):
+    from klynge.matchmaking import index as index_module
+
+    first = index_module.get_index(ecosystem["member"].pk)
+    assert index_module.get_index(ecosystem["member"].pk) is first  # reused, not rebuilt
+    assert index_module.index_path().exists()
+    newcomer = OrganisationFactory(name="New Studio", slug="new-studio")
+    second = index_module.get_index(newcomer.pk)  # unknown: the data changed, rebuilt once
+    assert second is not first and newcomer.pk in second.position
+    assert index_module.get_index(newcomer.pk) is second
+
+
+def test_a_large_directory_queues_one_background_rebuild(
+    monkeypatch, employee, ecosystem, django_capture_on_commit_callbacks
+):
+    from klynge.matchmaking import index as index_module
+
+    index_module.rebuild_index()
+    served = index_module.get_index()
+    monkeypatch.setattr(index_module, "LIVE_LIMIT", 2)  # "large": more than 2 organisations
+    newcomer = OrganisationFactory(name="New Studio", slug="new-studio")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert index_module.get_index(newcomer.pk) is served  # still the file's index
+        assert index_module.get_index(newcomer.pk) is served
+    assert newcomer.pk not in served.position
+    assert len(queued) == 1  # one rebuild queued, not one per request
+    assert index_module._request_path().exists()
+    queued[0]()  # the worker runs the task: the file is rebuilt, the marker gone
+    assert not index_module._request_path().exists()
+    assert newcomer.pk in index_module.get_index(newcomer.pk).position

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from klynge.core.models import AuditEntry
 from klynge.ecosystem.tests.factories import PersonFactory
-from klynge.meetings import services
+from klynge.meetings import selectors, services
 from klynge.meetings.models import Meeting, MeetingSeat, RequestStatus, SchedulingMode
 from klynge.meetings.services import RequestRefused
-from klynge.meetings.tests.factories import join, make_session
+from klynge.meetings.tests.factories import held_meeting, join, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +74,17 @@ def test_a_request_accepted_in_mode_a_takes_the_first_common_free_slot_and_table
     assert sorted(MeetingSeat.objects.values_list("participant_id", "slot_id")) == sorted(
         [(a.pk, slots[2].pk), (b.pk, slots[2].pk)]
     )
-    assert mail.outbox[-1].to == ["a@example.org"]
-    assert mail.outbox[-1].attachments[0][0] == "meeting.ics"
-    assert "Table 1" in mail.outbox[-1].attachments[0][1]
+    # Both get the meeting with an .ics: the sender the answer, the acceptor the booking.
+    answered, booked = mail.outbox[-2:]
+    assert (answered.to, booked.to) == (["a@example.org"], ["b@example.org"])
+    for message in (answered, booked):
+        assert message.attachments[0][0] == "meeting.ics"
+        assert "Table 1" in message.attachments[0][1]
+    zone = session.event.zone
+    start = slots[2].starts_at.astimezone(zone)
+    end = slots[2].ends_at.astimezone(zone)
+    assert f"{start:%H:%M}–{end:%H:%M} at Table 1" in answered.body
+    assert f"{start:%H:%M}–{end:%H:%M} at Table 1" in booked.body
     assert AuditEntry.objects.filter(action="meetings.request.accept").count() == 1
 
 
@@ -305,6 +313,12 @@ def test_follow_up_token_and_answer():
     )
     services.accept_request(actor=None, request=request)
     meeting = Meeting.objects.get()
+    with pytest.raises(ValidationError) as error:  # the meeting has not happened yet
+        services.record_follow_up(
+            actor=None, meeting=meeting, participant=b, happened=True, follow_up=True
+        )
+    assert error.value.messages == ["You can answer once the meeting is over."]
+    meeting = held_meeting(session, join(session), b)
     token = services.follow_up_token(meeting, b)
     assert services.read_follow_up_token(token) == (meeting, b)
     assert services.read_follow_up_token(token + "x") is None
@@ -317,35 +331,64 @@ def test_follow_up_token_and_answer():
     assert (changed.pk, changed.happened, changed.follow_up) == (answer.pk, False, False)
 
 
-def test_follow_up_answers_go_to_the_outcome_tracking_when_it_exists(monkeypatch):
-    import sys
-    import types
+def test_follow_up_answers_feed_the_outcome_funnel_through_record_outcome():
+    from klynge.ecosystem.tests.factories import OrganisationFactory
+    from klynge.matchmaking.models import Match, MatchStep
+    from klynge.matchmaking.selectors import funnel
 
-    calls = []
-    fake = types.ModuleType("klynge.matchmaking.services")
-
-    def record_outcome(*, actor, source, person, partner, stage):
-        calls.append((source.pk, person.pk, partner.pk, stage))
-
-    fake.record_outcome = record_outcome
-    monkeypatch.setitem(sys.modules, "klynge.matchmaking.services", fake)
     session = make_session()
-    a, b = join(session), join(session)
-    request = services.send_request(
-        actor=None, session=session, sender=a.person, recipient=b.person
-    )
-    services.accept_request(actor=None, request=request)
-    meeting = Meeting.objects.get()
+    studio = OrganisationFactory(name="Fyn Studio", slug="fyn-studio")
+    lab = OrganisationFactory(name="Media Lab", slug="media-lab")
+    a = join(session, organisation=studio)
+    b = join(session, organisation=lab)
+    meeting = held_meeting(session, a, b)
+    day = timezone.localdate(meeting.slot.starts_at, session.event.zone)
+
     services.record_follow_up(
-        actor=None, meeting=meeting, participant=b, happened=True, follow_up=True
+        actor=None, meeting=meeting, participant=b, happened=True, follow_up=False
     )
-    assert calls == [(meeting.pk, b.person_id, a.person_id, "follow_up")]
-    # Another signature: the answer is still stored, nothing is passed on, nothing breaks.
-    fake.record_outcome = lambda *, organisation: calls.append("wrong")
+    match = Match.objects.get()
+    assert (match.origin, match.event, match.stage, match.stage_on) == (
+        "meeting",
+        session.event,
+        "met",
+        day,
+    )
+    services.record_follow_up(
+        actor=None, meeting=meeting, participant=a, happened=True, follow_up=True
+    )
+    match.refresh_from_db()
+    assert match.stage == "follow_up"
+    assert list(MatchStep.objects.values_list("stage", flat=True)) == ["met", "follow_up"]
+    assert funnel(event=session.event)["total"] == [1, 1, 1, 0, 0, 0]
+    assert funnel(year=day.year, event=session.event.pk)["by_event"] == [
+        {"event": session.event.title, "event_id": session.event.pk, "counts": [1, 1, 1, 0, 0, 0]}
+    ]
+
+    # "It did not happen" is a no-show: stored, shown to the organiser, no stage recorded.
+    c = join(session, organisation=OrganisationFactory(name="Third", slug="third"))
+    missed = held_meeting(session, c, b)
+    services.record_follow_up(
+        actor=None, meeting=missed, participant=c, happened=False, follow_up=False
+    )
+    assert Match.objects.count() == 1
+    overview = selectors.schedule_overview(session)
+    outcomes = {m.pk: m.outcome for slot in overview["slots"] for m in slot.meetings.all()}
+    assert outcomes == {meeting.pk: "follow_up", missed.pk: "not_met"}
+
+
+def test_a_side_without_an_organisation_records_no_match():
+    from klynge.ecosystem.tests.factories import OrganisationFactory
+    from klynge.matchmaking.models import Match
+
+    session = make_session()
+    a = join(session, organisation=OrganisationFactory(name="Solo", slug="solo"))
+    b = join(session)  # takes part for themselves
+    meeting = held_meeting(session, a, b)
     answer = services.record_follow_up(
-        actor=None, meeting=meeting, participant=a, happened=True, follow_up=False
+        actor=None, meeting=meeting, participant=a, happened=True, follow_up=True
     )
-    assert (answer.happened, len(calls)) == (True, 1)
+    assert (answer.happened, answer.follow_up, Match.objects.count()) == (True, True, 0)
 
 
 def test_demo_loads_idempotently():
@@ -399,7 +442,14 @@ def test_reminders_and_follow_up_mails_go_once(django_capture_on_commit_callback
         assert services.send_meeting_notices(now=after)["follow_ups"] == 0
     to_bo = next(m for m in mail.outbox if m.to == ["b@example.org"])
     link = re.search(r"https://k\.example(/meetings/follow-up/\S+answer=follow_up)", to_bo.body)
-    response = Client().get(link.group(1))
+    client = Client()
+    response = client.get(link.group(1))  # opening the link (or a mail scanner) records nothing
+    assert response.status_code == 200
+    assert not meeting.follow_ups.exists()
+    meeting.slot.starts_at = timezone.now() - datetime.timedelta(minutes=21)
+    meeting.slot.ends_at = timezone.now() - datetime.timedelta(minutes=1)
+    meeting.slot.save()
+    response = client.post(link.group(1).split("?")[0], {"answer": "follow_up"})
     assert response.status_code == 200
     answer = meeting.follow_ups.get()
     assert (answer.participant, answer.happened, answer.follow_up) == (b, True, True)

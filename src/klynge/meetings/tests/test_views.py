@@ -10,7 +10,7 @@ from klynge.accounts.tests.factories import UserFactory
 from klynge.ecosystem.tests.factories import PersonFactory
 from klynge.meetings import services
 from klynge.meetings.models import FollowUp, Meeting, Participant, RequestStatus, SchedulingMode
-from klynge.meetings.tests.factories import join, make_session
+from klynge.meetings.tests.factories import held_meeting, join, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -144,10 +144,30 @@ def test_participants_page_has_a_constant_query_count(client, rows, django_asser
     for i in range(rows):
         join(session, offers=f"podcast studio {i}")
     client.force_login(user)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("meetings:participants", args=[session.pk]))
     assert response.content.decode().count("Request a meeting</a>") == rows
-    assert "They offer: podcast" in response.content.decode()
+    assert response.content.decode().count("They offer what you look for.") == rows
+
+
+def test_suggestions_use_the_engine_across_languages_and_organisations():
+    from klynge.ecosystem.models import Tag
+    from klynge.ecosystem.tests.factories import OrganisationFactory
+    from klynge.meetings.selectors import recommended_participants
+
+    session = make_session()
+    mine = OrganisationFactory(name="Fyn Lyd", slug="fyn-lyd")
+    mine.needs.add(Tag.objects.create(name="studio"))
+    studio = OrganisationFactory(name="Bergen Studio", slug="bergen-studio")
+    studio.offers.add(Tag.objects.get(name="studio"))
+    me = join(session, organisation=mine, looking_for="podkaststudie til optagelser")
+    nordic = join(session, offers="Podcast-studio for recordings")  # no word in common
+    partner = join(session, organisation=studio, offers="Lydteknik")
+    join(session, offers="Catering")
+    found = {item["participant"]: item for item in recommended_participants(me)}
+    assert set(found) == {nordic, partner}  # catering: nothing in common
+    assert found[nordic]["score"] > 0.05  # "podkaststudie" ~ "Podcast-studio": n-grams
+    assert "You look for studio; they offer it." in found[partner]["reasons"]
 
 
 def test_participant_search_answers_htmx_with_rows_only(client):
@@ -198,17 +218,17 @@ def test_ics_feed_by_secret_token(client):
     assert client.get(reverse("meetings:agenda_feed", args=["nope"])).status_code == 404
 
 
-def test_follow_up_link_records_the_answer_without_login(client):
+def test_follow_up_link_shows_the_question_and_records_only_on_post(client):
     session = make_session()
     a, b = join(session), join(session)
-    request = services.send_request(
-        actor=None, session=session, sender=a.person, recipient=b.person
-    )
-    services.accept_request(actor=None, request=request)
-    meeting = Meeting.objects.get()
+    meeting = held_meeting(session, a, b)
     token = services.follow_up_token(meeting, a)
     url = reverse("meetings:follow_up", args=[token])
     response = client.get(url, {"answer": "follow_up"})
+    assert response.status_code == 200
+    assert "Thank you, your answer is saved." not in response.content.decode()
+    assert not FollowUp.objects.exists()
+    response = client.post(url, {"answer": "follow_up"})
     assert response.status_code == 200
     assert "Thank you, your answer is saved." in response.content.decode()
     answer = FollowUp.objects.get()
@@ -216,7 +236,7 @@ def test_follow_up_link_records_the_answer_without_login(client):
     client.post(url, {"answer": "not_met"})
     answer.refresh_from_db()
     assert (answer.happened, answer.follow_up) == (False, False)
-    assert client.get(url, {"answer": "maybe"}).status_code == 400
+    assert client.post(url, {"answer": "maybe"}).status_code == 400
     assert client.get(reverse("meetings:follow_up", args=["bad"])).status_code == 404
 
 
