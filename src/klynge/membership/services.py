@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from klynge.accounts import services as account_services
 from klynge.accounts.models import User
@@ -142,7 +142,7 @@ def save_tier(*, actor, tier: Tier | None = None, fees: list[dict], **fields) ->
 
 # --- Applications ---------------------------------------------------------------------------
 
-_NOT_ONLINE = _lazy(
+_NOT_ONLINE = gettext_lazy(
     "We cannot take an application for this organisation online. Write to us and we will help."
 )
 
