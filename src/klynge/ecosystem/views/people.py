@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
-from klynge.ecosystem import services_people
+from klynge.ecosystem import privacy, services_people
 from klynge.ecosystem.forms import LANGUAGE_CHOICES, PersonProfileForm
 from klynge.ecosystem.selectors import (
     Level,
@@ -27,7 +27,7 @@ def person_detail(request, pk, obj):
     fields = person_fields_for(request.user, obj)
     if directory_level(request.user) == Level.STAFF:
         # The audit log keeps who in the staff looked at someone's personal data.
-        services_people.record_person_view(actor=request.user, person=obj)
+        privacy.record_personal_data_view(actor=request.user, person=obj, page="profile")
     return render(
         request,
         "ecosystem/people/detail.html",

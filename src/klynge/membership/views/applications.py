@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from klynge.core import ratelimit
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required, public
+from klynge.ecosystem import privacy
 from klynge.membership import selectors, services
 from klynge.membership.forms import ApplicationForm, RejectForm
 from klynge.membership.models import ApplicationStatus
@@ -71,11 +72,18 @@ def application_list(request):
     status = request.GET.get("status") or ApplicationStatus.PENDING
     if status not in ApplicationStatus.values:
         status = ApplicationStatus.PENDING
+    applications = list(selectors.applications(status))
+    # Each row shows a contact person's name and e-mail: the audit log keeps who looked.
+    privacy.record_personal_data_list_view(
+        actor=request.user,
+        page="membership applications",
+        details={"applications": [application.pk for application in applications]},
+    )
     return render(
         request,
         "membership/applications.html",
         {
-            "applications": selectors.applications(status),
+            "applications": applications,
             "status": status,
             "statuses": ApplicationStatus.choices,
         },
@@ -102,6 +110,12 @@ def _detail(request, application, reject_form=None, status=200):
 
 @permission_required("membership.decide_application", obj=_application)
 def application_detail(request, pk, obj):
+    privacy.record_personal_data_list_view(
+        actor=request.user,
+        page="membership application",
+        target=obj,
+        details={"applications": [obj.pk]},
+    )
     return _detail(request, obj)
 
 
