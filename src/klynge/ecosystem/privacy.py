@@ -281,11 +281,11 @@ def record_personal_data_list_view(
     """Records that `actor` saw several people's personal data on one page (one entry).
 
     `page` names the page or API answer, e.g. ``"erasure requests"``; `people` are the persons
-    shown (the entry keeps their ids only); `target` is what the page is about, if anything (an
+    shown, or their ids (the entry keeps the ids only); `target` is what the page is about, if anything (an
     organisation); `details` names other rows with personal data that belong to no person yet,
     by kind and id (``{"applications": [3, 4]}``). Nothing is recorded when nothing was shown.
     """
-    ids = sorted({person.pk for person in people})
+    ids = sorted({getattr(person, "pk", person) for person in people})
     details = {key: value for key, value in (details or {}).items() if value}
     if not ids and not details:
         return

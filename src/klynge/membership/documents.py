@@ -9,6 +9,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -205,3 +206,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             story.append(_p(conf.payment_details(), normal))
     document.build(story)
     return buffer.getvalue()
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice's PDF as an inline download named after its number (page and API)."""
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    name = f"invoice-{invoice.number}.pdf" if invoice.number else f"invoice-draft-{invoice.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
