@@ -92,8 +92,9 @@ def failure_check(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and cached maps live in the cache: every test starts with an empty one."""
-    from django.core.cache import cache
+    """Rate limits and cached maps live in the caches: every test starts with empty ones."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield

@@ -204,15 +204,12 @@ AXES_LOCKOUT_CALLABLE = "klynge.accounts.views.auth.locked_out"
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "klynge.accounts.views.auth.axes_username"
-# The client address counts per login attempt. Behind N reverse proxies, KLYNGE_PROXY_COUNT=N
-# reads it from X-Forwarded-For; without proxies only the socket address is trusted, so a
-# forged header cannot dodge the limit.
-_proxy_count = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0)
-if _proxy_count:
-    AXES_IPWARE_PROXY_COUNT = _proxy_count
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client address counts per login attempt (and per application on the public form). Behind
+# N reverse proxies, KLYNGE_PROXY_COUNT=N reads it from X-Forwarded-For, N addresses from the
+# right; without proxies only the socket address is trusted, so a forged header cannot dodge
+# the limit. One function decides it for both (django-ipware under the hood).
+KLYNGE_PROXY_COUNT = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "klynge.core.ratelimit.client_address"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -306,6 +303,32 @@ KLYNGE_INVOICE_FIRST_NUMBER = env.get_int("KLYNGE_INVOICE_FIRST_NUMBER", 1, mini
 KLYNGE_SELLER_ADDRESS = env.get_str("KLYNGE_SELLER_ADDRESS").replace("|", "\n")
 KLYNGE_SELLER_REGISTRY_NUMBER = env.get_str("KLYNGE_SELLER_REGISTRY_NUMBER")
 KLYNGE_PAYMENT_DETAILS = env.get_str("KLYNGE_PAYMENT_DETAILS")
+
+# --- Caches ---------------------------------------------------------------------------------
+
+# "default" holds what only saves time (rendered pages, the ecosystem map; each checks a stamp
+# against the database), in each process's memory. "shared" holds what every worker and server
+# must agree on, such as the public forms' rate limits: a file cache under the data directory
+# (shared by the workers of one server) or, with several app servers, the database cache (its
+# table is created by `klynge migrate`).
+_shared_cache = env.get_choice("KLYNGE_SHARED_CACHE", "file", ("file", "database", "memory"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "file": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        },
+        "database": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "klynge_cache",
+        },
+        "memory": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared",
+        },
+    }[_shared_cache],
+}
 
 # --- Static files and uploads ---------------------------------------------------------------
 
