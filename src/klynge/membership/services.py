@@ -1,7 +1,9 @@
 """Writes to tiers, applications and memberships, and paying invoices (which renews).
 
 Every service is atomic, records itself in the audit log, and queues its e-mails to be sent
-after commit. Bad input raises ValidationError with a localised message per field.
+after commit. Bad input raises ValidationError with a localised message per field. Submitting,
+approving and rejecting applications and every change of a membership's status send the signals
+in `membership.signals` inside the transaction (the CRM pipeline follows them).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from klynge.ecosystem.models import (
     MembershipStatus as OrganisationStatus,
 )
 from klynge.ecosystem.registry import clean_registry_number
-from klynge.membership import invoicing
+from klynge.membership import invoicing, signals
 from klynge.membership.models import (
     CURRENT_STATUSES,
     ApplicationStatus,
@@ -266,6 +268,9 @@ def submit_application(
         target=application,
         data={"organisation": organisation.pk, "tier": tier.pk},
     )
+    signals.application_submitted.send(
+        sender=MembershipApplication, actor=actor, application=application
+    )
     queue_email(
         to=contact_email,
         template="membership/emails/application_receipt",
@@ -380,6 +385,9 @@ def approve_application(
     _set_organisation_status(
         actor=actor, organisation=organisation, status=OrganisationStatus.MEMBER
     )
+    signals.application_approved.send(
+        sender=MembershipApplication, actor=actor, application=application, membership=membership
+    )
     if fee > 0:
         invoice = invoicing.create_invoice(
             actor=actor,
@@ -422,6 +430,9 @@ def reject_application(
         target=application,
         data={"reason": reason},
     )
+    signals.application_rejected.send(
+        sender=MembershipApplication, actor=actor, application=application
+    )
     queue_email(
         to=application.contact_email,
         template="membership/emails/application_rejected",
@@ -462,7 +473,7 @@ def renew_membership(*, actor, membership: Membership, on: datetime.date) -> Mem
     if membership.status not in CURRENT_STATUSES:
         # Staff ended it (or it lapsed) while the caller read an older copy: never revive it.
         raise ValidationError(_("Only an active membership or one in grace can be renewed."))
-    previous_end = membership.end_date
+    previous_end, previous_status = membership.end_date, membership.status
     membership.start_date = previous_end + datetime.timedelta(days=1)
     membership.end_date = one_year_from(membership.start_date)
     if membership.status != MembershipStatus.ACTIVE:
@@ -478,6 +489,10 @@ def renew_membership(*, actor, membership: Membership, on: datetime.date) -> Mem
     _set_organisation_status(
         actor=actor, organisation=membership.organisation, status=OrganisationStatus.MEMBER
     )
+    if previous_status != MembershipStatus.ACTIVE:
+        signals.membership_status_changed.send(
+            sender=Membership, actor=actor, membership=membership, previous=previous_status, on=on
+        )
     return membership
 
 
@@ -517,6 +532,9 @@ def change_membership_status(
         _set_organisation_status(
             actor=actor, organisation=membership.organisation, status=OrganisationStatus.FORMER
         )
+    signals.membership_status_changed.send(
+        sender=Membership, actor=actor, membership=membership, previous=before, on=on
+    )
     return membership
 
 
