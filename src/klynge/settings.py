@@ -282,13 +282,23 @@ if KLYNGE_BASE_URL and not KLYNGE_BASE_URL.startswith(("http://", "https://")):
 # --- Membership and invoices (see klynge/membership/conf.py) --------------------------------
 
 
+# VAT: the seller's country charges its rate; B2B buyers in other countries pay none (reverse
+# charge inside the EU, outside the seller's VAT area otherwise), and the invoice says why.
+KLYNGE_SELLER_COUNTRY = env.get_str("KLYNGE_SELLER_COUNTRY", "DK").upper()
+if len(KLYNGE_SELLER_COUNTRY) != 2 or not KLYNGE_SELLER_COUNTRY.isalpha():
+    raise ConfigurationError(
+        f"KLYNGE_SELLER_COUNTRY must be a two-letter country code such as DK, "
+        f"not {KLYNGE_SELLER_COUNTRY!r}."
+    )
+
+
 def _vat_rates() -> dict[str, int]:
     rates = {}
-    for item in env.get_list("KLYNGE_VAT_RATES", ["DK=25", "NO=25", "SE=25"]):
+    for item in env.get_list("KLYNGE_VAT_RATES", [f"{KLYNGE_SELLER_COUNTRY}=25"]):
         country, _sep, rate = item.partition("=")
         if len(country) != 2 or not rate.strip().isdigit() or int(rate) > 100:
             raise ConfigurationError(
-                f"KLYNGE_VAT_RATES must look like DK=25,NO=25,SE=25, not {item!r}."
+                f"KLYNGE_VAT_RATES must look like DK=25 or DK=25,SE=25, not {item!r}."
             )
         rates[country.upper()] = int(rate)
     return rates

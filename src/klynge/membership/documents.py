@@ -187,8 +187,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         )
     )
     story += [lines_table, Spacer(1, 8 * mm)]
-    if invoice.vat_rate == 0:
-        story.append(_p(_("No VAT is charged: reverse charge, or outside the VAT area."), normal))
+    vat_note = conf.vat_note(
+        invoice.buyer_country or invoice.organisation.country, invoice.vat_rate
+    )
+    if vat_note:
+        story.append(_p(vat_note, normal))
     if invoice.note:
         story.append(_p(invoice.note, normal))
     if not is_credit:

@@ -398,6 +398,7 @@ def approve_application(
             lines=[
                 (membership_line(membership, membership.start_date, membership.end_date), 1, fee)
             ],
+            vat_country=organisation.country,
         )
         invoicing.issue_invoice(
             actor=actor,
@@ -614,6 +615,8 @@ def credit_and_reissue(
         period_start=invoice.period_start,
         period_end=invoice.period_end,
         lines=lines,
+        # A membership fee is taxed where the member is; anything else as it was.
+        vat_country=invoice.organisation.country if membership is not None else None,
     )
     invoicing.issue_invoice(actor=actor, invoice=replacement, on=on, base_url=base_url)
     replacement.refresh_from_db()
