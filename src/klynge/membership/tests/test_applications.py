@@ -465,3 +465,9 @@ def test_application_queue_lists_pending_with_constant_queries(
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("membership:applications"))
     assert len(response.context["applications"]) == 3
+
+
+def test_the_home_page_leads_visitors_to_the_form(client):
+    html = client.get(reverse("core:home")).content.decode()
+    join = html[html.index('id="join"') :]
+    assert f'<a role="button" href="{reverse("membership:apply")}">Apply for membership</a>' in join
