@@ -24,6 +24,10 @@ CREATE_STATUSES = [
 ]
 
 
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=200)
+
+
 class AddPersonForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)

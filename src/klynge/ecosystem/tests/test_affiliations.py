@@ -518,3 +518,41 @@ def test_a_reserved_path_is_never_an_organisations_slug(staff):
         actor=staff, name="Network", kind="association", country="DK"
     )
     assert organisation.slug == "network-2"
+
+
+# --- Finding people ---------------------------------------------------------------------------
+
+
+def test_the_people_page_lists_whom_the_user_may_see(client, employee, staff, member_org):
+    listed = PersonFactory(first_name="Lise", last_name="Lyd", listed_in_directory=True)
+    AffiliationFactory(person=listed, organisation=member_org)
+    hidden = PersonFactory(first_name="Ulla", last_name="Unlisted")
+    client.force_login(employee)
+    response = client.get(reverse("ecosystem:people"))
+    assert [person.full_name for person, _f, _a in response.context["rows"]] == [
+        "Emil Ansat",
+        "Lise Lyd",
+    ]
+    assert not AuditEntry.objects.filter(action="ecosystem.person.view").exists()
+    client.force_login(staff)
+    response = client.get(reverse("ecosystem:people"), {"q": "unlisted"})
+    assert [person for person, _f, _a in response.context["rows"]] == [hidden]
+    entry = AuditEntry.objects.get(action="ecosystem.person.view")
+    assert entry.data == {"page": "people", "people": [hidden.pk]}
+
+
+def test_anonymous_visitors_sign_in_to_find_people(client):
+    response = client.get(reverse("ecosystem:people"))
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_people_list_has_a_constant_number_of_queries(
+    client, employee, member_org, rows, django_assert_num_queries
+):
+    for _ in range(rows):
+        AffiliationFactory(organisation=member_org, person=PersonFactory(listed_in_directory=True))
+    client.force_login(employee)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("ecosystem:people"))
+    assert response.context["page"].paginator.count == rows + 1

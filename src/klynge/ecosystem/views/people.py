@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -7,6 +8,7 @@ from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
 from klynge.ecosystem import privacy, services_people
 from klynge.ecosystem.forms import LANGUAGE_CHOICES, PersonProfileForm
+from klynge.ecosystem.forms_people import PeopleSearchForm
 from klynge.ecosystem.selectors import (
     Level,
     directory_level,
@@ -14,8 +16,34 @@ from klynge.ecosystem.selectors import (
     person_affiliations_for,
     person_fields_for,
 )
+from klynge.ecosystem.selectors_people import people_visible_to
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+PEOPLE_PER_PAGE = 50
+
+
+@permission_required("ecosystem.list_people")
+def person_list(request):
+    """The people the user may find, by name (staff also by e-mail), 50 a page."""
+    form = PeopleSearchForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    page = Paginator(people_visible_to(request.user, q=q), PEOPLE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = []
+    for person in page.object_list:
+        fields = person_fields_for(request.user, person)
+        rows.append((person, fields, person_affiliations_for(request.user, person, fields)))
+    staff = directory_level(request.user) == Level.STAFF
+    if staff:
+        privacy.record_personal_data_list_view(
+            actor=request.user, page="people", people=[person for person, *_rest in rows]
+        )
+    return render(
+        request,
+        "ecosystem/people/list.html",
+        {"form": form, "page": page, "rows": rows, "staff": staff},
+    )
 
 
 def _person(request, pk, **kwargs):
