@@ -25,8 +25,9 @@ from ipware.ip import get_client_ip
 CACHE_ALIAS = "shared"
 
 
-def client_address(request) -> str:
-    """The client's IP address behind ``KLYNGE_PROXY_COUNT`` trusted proxies."""
+def client_address(request) -> str | None:
+    """The client's IP address behind ``KLYNGE_PROXY_COUNT`` trusted proxies; None when the
+    request has none (django-axes stores it in an address column, which takes no placeholder)."""
     address = None
     proxies = getattr(settings, "KLYNGE_PROXY_COUNT", 0)
     if proxies:
@@ -40,7 +41,7 @@ def client_address(request) -> str:
             strict=False,
             request_header_order=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
         )
-    return address or request.META.get("REMOTE_ADDR", "") or "unknown"
+    return address or request.META.get("REMOTE_ADDR") or None
 
 
 @dataclass(frozen=True)

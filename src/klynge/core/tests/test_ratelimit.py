@@ -108,3 +108,12 @@ def test_the_database_cache_gets_its_table_with_the_migrations_and_counts():
             assert (limit.hit("x"), limit.exhausted("x"), limit.exhausted("y")) == (1, True, False)
         finally:
             caches["shared"].clear()
+
+
+def test_a_request_without_an_address_has_none(settings):
+    """django-axes stores the address in an address column: never a placeholder string."""
+    from django.http import HttpRequest
+
+    for proxies in (0, 1):
+        settings.KLYNGE_PROXY_COUNT = proxies
+        assert ratelimit.client_address(HttpRequest()) is None

@@ -34,7 +34,7 @@ def apply(request):
     form = ApplicationForm(request.POST or None)
     if request.method != "POST":
         return _apply_page(request, form, 200)
-    address = ratelimit.client_address(request)
+    address = ratelimit.client_address(request) or "unknown"
     if ACCEPTED.exhausted(address) or REFUSED.exhausted(address):
         form.full_clean()
         form.add_error(None, _("Too many applications from your address. Try again in an hour."))
