@@ -92,8 +92,22 @@ def failure_check(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and cached maps live in the cache: every test starts with an empty one."""
-    from django.core.cache import cache
+    """Rate limits and cached maps live in the caches: every test starts with empty ones."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in Danish leaves Danish active in
+    the thread (LocaleMiddleware activates, nothing deactivates), which made later tests that
+    render text without a request depend on the order the suite runs in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

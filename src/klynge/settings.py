@@ -206,15 +206,12 @@ AXES_LOCKOUT_CALLABLE = "klynge.accounts.views.auth.locked_out"
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "klynge.accounts.views.auth.axes_username"
-# The client address counts per login attempt. Behind N reverse proxies, KLYNGE_PROXY_COUNT=N
-# reads it from X-Forwarded-For; without proxies only the socket address is trusted, so a
-# forged header cannot dodge the limit.
-_proxy_count = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0)
-if _proxy_count:
-    AXES_IPWARE_PROXY_COUNT = _proxy_count
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client address counts per login attempt (and per application on the public form). Behind
+# N reverse proxies, KLYNGE_PROXY_COUNT=N reads it from X-Forwarded-For, N addresses from the
+# right; without proxies only the socket address is trusted, so a forged header cannot dodge
+# the limit. One function decides it for both (django-ipware under the hood).
+KLYNGE_PROXY_COUNT = env.get_int("KLYNGE_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "klynge.core.ratelimit.client_address"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -290,13 +287,23 @@ if KLYNGE_BASE_URL and not KLYNGE_BASE_URL.startswith(("http://", "https://")):
 # --- Membership and invoices (see klynge/membership/conf.py) --------------------------------
 
 
+# VAT: the seller's country charges its rate; B2B buyers in other countries pay none (reverse
+# charge inside the EU, outside the seller's VAT area otherwise), and the invoice says why.
+KLYNGE_SELLER_COUNTRY = env.get_str("KLYNGE_SELLER_COUNTRY", "DK").upper()
+if len(KLYNGE_SELLER_COUNTRY) != 2 or not KLYNGE_SELLER_COUNTRY.isalpha():
+    raise ConfigurationError(
+        f"KLYNGE_SELLER_COUNTRY must be a two-letter country code such as DK, "
+        f"not {KLYNGE_SELLER_COUNTRY!r}."
+    )
+
+
 def _vat_rates() -> dict[str, int]:
     rates = {}
-    for item in env.get_list("KLYNGE_VAT_RATES", ["DK=25", "NO=25", "SE=25"]):
+    for item in env.get_list("KLYNGE_VAT_RATES", [f"{KLYNGE_SELLER_COUNTRY}=25"]):
         country, _sep, rate = item.partition("=")
         if len(country) != 2 or not rate.strip().isdigit() or int(rate) > 100:
             raise ConfigurationError(
-                f"KLYNGE_VAT_RATES must look like DK=25,NO=25,SE=25, not {item!r}."
+                f"KLYNGE_VAT_RATES must look like DK=25 or DK=25,SE=25, not {item!r}."
             )
         rates[country.upper()] = int(rate)
     return rates
@@ -311,6 +318,32 @@ KLYNGE_INVOICE_FIRST_NUMBER = env.get_int("KLYNGE_INVOICE_FIRST_NUMBER", 1, mini
 KLYNGE_SELLER_ADDRESS = env.get_str("KLYNGE_SELLER_ADDRESS").replace("|", "\n")
 KLYNGE_SELLER_REGISTRY_NUMBER = env.get_str("KLYNGE_SELLER_REGISTRY_NUMBER")
 KLYNGE_PAYMENT_DETAILS = env.get_str("KLYNGE_PAYMENT_DETAILS")
+
+# --- Caches ---------------------------------------------------------------------------------
+
+# "default" holds what only saves time (rendered pages, the ecosystem map; each checks a stamp
+# against the database), in each process's memory. "shared" holds what every worker and server
+# must agree on, such as the public forms' rate limits: a file cache under the data directory
+# (shared by the workers of one server) or, with several app servers, the database cache (its
+# table is created by `klynge migrate`).
+_shared_cache = env.get_choice("KLYNGE_SHARED_CACHE", "file", ("file", "database", "memory"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "file": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        },
+        "database": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "klynge_cache",
+        },
+        "memory": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared",
+        },
+    }[_shared_cache],
+}
 
 # --- Static files and uploads ---------------------------------------------------------------
 

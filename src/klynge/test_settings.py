@@ -13,6 +13,7 @@ os.environ.setdefault("KLYNGE_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("KLYNGE_SSL_REDIRECT", "false")
 os.environ.setdefault("KLYNGE_LANGUAGE", "en")
 os.environ.setdefault("KLYNGE_TASKS_BACKEND", "immediate")
+os.environ.setdefault("KLYNGE_SHARED_CACHE", "memory")  # cleared before every test (conftest.py)
 os.environ.setdefault(
     "KLYNGE_DATA_DIR", os.path.join(tempfile.gettempdir(), f"klynge-test-{os.getpid()}")
 )

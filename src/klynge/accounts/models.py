@@ -80,11 +80,13 @@ def hash_secret(secret: str) -> str:
 
 
 class InvitationRole(models.TextChoices):
+    # The affiliation roles' values and (translated) labels; a bare enum member as the value
+    # would get an untranslated label made from its name ("Member Admin").
     STAFF = "staff", _("Cluster staff")
-    MEMBER_ADMIN = AffiliationRole.MEMBER_ADMIN
-    EMPLOYEE = AffiliationRole.EMPLOYEE
-    STUDENT = AffiliationRole.STUDENT
-    FOUNDER = AffiliationRole.FOUNDER
+    MEMBER_ADMIN = AffiliationRole.MEMBER_ADMIN.value, AffiliationRole.MEMBER_ADMIN.label
+    EMPLOYEE = AffiliationRole.EMPLOYEE.value, AffiliationRole.EMPLOYEE.label
+    STUDENT = AffiliationRole.STUDENT.value, AffiliationRole.STUDENT.label
+    FOUNDER = AffiliationRole.FOUNDER.value, AffiliationRole.FOUNDER.label
 
 
 class InvitationQuerySet(models.QuerySet):

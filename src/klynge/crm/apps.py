@@ -8,4 +8,5 @@ class CrmConfig(AppConfig):
     verbose_name = _("Relations (CRM)")
 
     def ready(self) -> None:
-        from klynge.crm import panels, privacy  # noqa: F401  (dashboard panels, personal data)
+        # Dashboard panels, personal data, and the pipeline following membership and events.
+        from klynge.crm import panels, privacy, sync  # noqa: F401

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -7,8 +7,10 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from klynge.core.permissions import ensure_api_permission
-from klynge.ecosystem import services, services_people
+from klynge.ecosystem import privacy, services_people
+from klynge.ecosystem.api_people import router as people_router
 from klynge.ecosystem.models import (
+    AffiliationRole,
     Country,
     MembershipStatus,
     NaceCode,
@@ -31,63 +33,11 @@ from klynge.ecosystem.selectors import (
     directory_queryset,
     get_organisation_by_id_for_user,
     organisation_profile,
-    people_with_affiliations,
 )
 
 router = Router(tags=["ecosystem"])
-
-
-class PersonAffiliationOut(Schema):
-    organisation_id: int
-    organisation: str
-    role: str
-
-
-class PersonOut(Schema):
-    id: int
-    first_name: str
-    last_name: str
-    email: str
-    title: str
-    affiliations: list[PersonAffiliationOut]
-
-    @staticmethod
-    def resolve_affiliations(person) -> list[dict]:
-        return [
-            {
-                "organisation_id": a.organisation_id,
-                "organisation": a.organisation.name,
-                "role": a.role,
-            }
-            for a in person.current_affiliations
-        ]
-
-
-@router.get("/people", response=list[PersonOut], summary="People in the ecosystem (staff)")
-@paginate
-def list_people(request):
-    ensure_api_permission(request, "ecosystem.view_person_list")
-    return people_with_affiliations()
-
-
-class PersonIn(Schema):
-    first_name: str = Field(..., min_length=1, max_length=100)
-    last_name: str = Field(..., min_length=1, max_length=100)
-    email: str = Field(..., min_length=3, max_length=254)
-    title: str = Field("", max_length=200)
-    phone: str = Field("", max_length=50)
-
-
-@router.post(
-    "/people",
-    response={201: PersonOut},
-    summary="Create a person, a contact without a login (staff)",
-)
-def create_person(request, payload: PersonIn):
-    """400 with a message on `email` when the address is not valid or another person has it."""
-    ensure_api_permission(request, "ecosystem.add_person")
-    person = services.create_person(actor=request.auth, **payload.dict())
-    return Status(201, people_with_affiliations().get(pk=person.pk))
+# People and an organisation's people (GET/POST /people, /people/{id}, ...).
+router.add_router("", people_router)
 
 
 # --- Organisations ----------------------------------------------------------------------------
@@ -202,11 +152,29 @@ class OrganisationFieldsIn(Schema):
     needs: list[str] | None = Field(None, description="Tag names.")
 
 
+class ContactIn(Schema):
+    first_name: str = Field(..., max_length=100)
+    last_name: str = Field(..., max_length=100)
+    email: str = Field("", max_length=254)
+    title: str = Field("", max_length=150)
+    phone: str = Field("", max_length=40)
+    role: AffiliationRole = AffiliationRole.CONTACT
+
+
 class OrganisationIn(OrganisationFieldsIn):
     name: str = Field(..., min_length=1, max_length=200)
     kind: OrganisationKind
     country: Country
     registry_number: str = Field("", max_length=20)
+    membership_status: Literal["none", "prospect", "partner"] = Field(
+        "none", description='"member" follows from an approved membership.'
+    )
+    contact: ContactIn | None = Field(
+        None,
+        description="The contact person, added with the organisation (someone in the "
+        "directory with this e-mail address is tied to it instead). Errors name "
+        '"contact.<field>".',
+    )
 
 
 class OrganisationPatch(OrganisationFieldsIn):
@@ -253,6 +221,20 @@ def _service_arguments(data: dict) -> dict:
             )
         data[field] = [found[value] for value in wanted]
     return {**data, "tags": tags}
+
+
+def _profile(request, organisation: Organisation) -> dict:
+    """The organisation as the caller may see it; staff seeing its people's e-mails and
+    consents is recorded in the audit log."""
+    data = organisation_profile(request.auth, organisation)
+    if directory_level(request.auth) == Level.STAFF and data.get("people"):
+        privacy.record_personal_data_list_view(
+            actor=request.auth,
+            page="api organisation",
+            people=[person["id"] for person in data["people"]],
+            target=organisation,
+        )
+    return data
 
 
 def _check_registry_number(country: str, number: str):
@@ -310,10 +292,13 @@ def create_organisation(request, payload: OrganisationIn):
         return invalid
     data = payload.dict(exclude_unset=True)
     data.update(kind=payload.kind.value, country=payload.country.value)
-    organisation = services_people.create_organisation_profile(
-        actor=request.auth, **_service_arguments(data)
+    contact = data.pop("contact", None)
+    if contact:
+        contact["role"] = payload.contact.role.value
+    organisation = services_people.create_organisation_with_contact(
+        actor=request.auth, contact=contact, **_service_arguments(data)
     )
-    return Status(201, organisation_profile(request.auth, organisation))
+    return Status(201, _profile(request, organisation))
 
 
 @router.get(
@@ -325,7 +310,7 @@ def create_organisation(request, payload: OrganisationIn):
 def get_organisation(request, organisation_id: int):
     organisation = get_organisation_by_id_for_user(request.auth, organisation_id)
     ensure_api_permission(request, "ecosystem.view_organisation", organisation)
-    return organisation_profile(request.auth, organisation)
+    return _profile(request, organisation)
 
 
 @router.patch(
@@ -357,6 +342,4 @@ def update_organisation(request, organisation_id: int, payload: OrganisationPatc
     services_people.update_organisation_profile(
         actor=request.auth, organisation=organisation, **_service_arguments(data)
     )
-    return Status(
-        200, organisation_profile(request.auth, Organisation.objects.get(pk=organisation.pk))
-    )
+    return Status(200, _profile(request, Organisation.objects.get(pk=organisation.pk)))

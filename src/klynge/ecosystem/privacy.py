@@ -267,19 +267,33 @@ def export_personal_data(*, actor, user) -> dict[str, Any]:
     return personal_data(user)
 
 
-def record_personal_data_view(*, actor, person: Person) -> None:
-    """Records that `actor` looked at `person`'s personal data (call it from staff views)."""
-    audit.record(actor=actor, action=VIEW_ACTION, target=person)
+def record_personal_data_view(*, actor, person: Person, page: str = "") -> None:
+    """Records that `actor` looked at `person`'s personal data (call it from staff views);
+    `page` names where, e.g. ``"crm"``."""
+    audit.record(
+        actor=actor, action=VIEW_ACTION, target=person, data={"page": page} if page else None
+    )
 
 
-def record_personal_data_list_view(*, actor, people, page: str) -> None:
-    """Records that `actor` saw a list of people's personal data (one entry for the list).
+def record_personal_data_list_view(
+    *, actor, page: str, people=(), target=None, details: dict[str, Any] | None = None
+) -> None:
+    """Records that `actor` saw several people's personal data on one page (one entry).
 
-    `page` names the list, e.g. ``"erasure requests"``; the entry keeps the people's ids only.
+    `page` names the page or API answer, e.g. ``"erasure requests"``; `people` are the persons
+    shown, or their ids (the entry keeps the ids only); `target` is what the page is about, if anything (an
+    organisation); `details` names other rows with personal data that belong to no person yet,
+    by kind and id (``{"applications": [3, 4]}``). Nothing is recorded when nothing was shown.
     """
-    ids = [person.pk for person in people]
+    ids = sorted({getattr(person, "pk", person) for person in people})
+    details = {key: value for key, value in (details or {}).items() if value}
+    if not ids and not details:
+        return
+    data: dict[str, Any] = {"page": page}
     if ids:
-        audit.record(actor=actor, action=VIEW_ACTION, data={"page": page, "people": ids})
+        data["people"] = ids
+    data.update(details)
+    audit.record(actor=actor, action=VIEW_ACTION, target=target, data=data)
 
 
 # --- Consents -----------------------------------------------------------------------------------

@@ -26,3 +26,10 @@ rules.add_perm("ecosystem.add_organisation", is_cluster_staff)
 rules.add_perm("ecosystem.change_organisation", is_cluster_staff | is_member_admin_of)
 rules.add_perm("ecosystem.view_person", rules.always_allow)
 rules.add_perm("ecosystem.change_person", is_cluster_staff | is_self | administers)
+# An organisation's people: its member admins and the staff add, invite, re-assign and end
+# colleagues; only staff tie someone already in the directory to an organisation (it lets the
+# organisation's admins edit their profile) or remove an organisation's last member admin.
+rules.add_perm("ecosystem.list_people", rules.is_authenticated)
+rules.add_perm("ecosystem.manage_people", is_cluster_staff | is_member_admin_of)
+rules.add_perm("ecosystem.link_existing_person", is_cluster_staff)
+rules.add_perm("ecosystem.remove_last_member_admin", is_cluster_staff)

@@ -1,4 +1,10 @@
-"""Writes to organisations, people and affiliations. Each records itself in the audit log."""
+"""Writes to organisations, people and affiliations. Each records itself in the audit log.
+
+Affiliations are who acts for which organisation (the roles follow from them), so they change
+only here: `affiliate` ties a person to an organisation, `add_person_to_organisation` adds a new
+colleague (or, for staff, one already in the directory), `change_affiliation_role` and
+`end_affiliation` take effect at once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -13,6 +20,7 @@ from klynge.core import audit
 from klynge.ecosystem.models import (
     CONSENT_FIELD,
     Affiliation,
+    AffiliationRole,
     ConsentKind,
     ConsentRecord,
     ErasedAddress,
@@ -24,9 +32,14 @@ from klynge.ecosystem.registry import clean_registry_number
 _M2M_FIELDS = {"sectors", "nace_codes", "sdgs", "competences", "offers", "needs"}
 
 
+# Path segments under /directory/ that are pages, not organisations: an organisation named
+# "Network" gets the slug "network-2", so both stay reachable.
+RESERVED_SLUGS = frozenset({"export", "import", "network", "new", "people", "privacy"})
+
+
 def unique_slug(name: str) -> str:
     base = slugify(name)[:90] or "organisation"
-    slug, n = base, 2
+    slug, n = (f"{base}-2", 3) if base in RESERVED_SLUGS else (base, 2)
     while Organisation.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
@@ -158,6 +171,11 @@ def create_person(*, actor, first_name: str, last_name: str, email: str = "", **
     return person
 
 
+def _check_role(role: str) -> None:
+    if role not in AffiliationRole.values:
+        raise ValidationError({"role": [_("Choose one of the offered roles.")]})
+
+
 @transaction.atomic
 def affiliate(
     *,
@@ -167,15 +185,31 @@ def affiliate(
     role: str,
     start_date: datetime.date | None = None,
 ) -> Affiliation:
-    """Ties a person to an organisation with a role; an identical open tie is returned as is."""
+    """Ties a person to an organisation with a role; an identical open tie is returned as is.
+
+    Refuses an unknown role, an erased person and an organisation merged into another.
+    """
+    _check_role(role)
+    if person.erased_at is not None:
+        raise ValidationError(_("This person was erased and cannot be added."))
+    if organisation.merged_into_id is not None:
+        raise ValidationError(
+            _("%(name)s was merged into another organisation.") % {"name": organisation.name}
+        )
     existing = Affiliation.objects.filter(
         person=person, organisation=organisation, role=role, end_date__isnull=True
     ).first()
     if existing is not None:
         return existing
-    affiliation = Affiliation.objects.create(
-        person=person, organisation=organisation, role=role, start_date=start_date
-    )
+    try:
+        with transaction.atomic():
+            affiliation = Affiliation.objects.create(
+                person=person, organisation=organisation, role=role, start_date=start_date
+            )
+    except IntegrityError:  # a concurrent request opened the same tie a moment ago
+        return Affiliation.objects.get(
+            person=person, organisation=organisation, role=role, end_date__isnull=True
+        )
     audit.record(
         actor=actor,
         action="ecosystem.affiliation.create",
@@ -183,3 +217,221 @@ def affiliate(
         data={"role": role, "organisation": organisation.pk},
     )
     return affiliation
+
+
+@transaction.atomic
+def add_person_to_organisation(
+    *,
+    actor,
+    organisation: Organisation,
+    role: str,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    title: str = "",
+    phone: str = "",
+    start_date: datetime.date | None = None,
+    link_existing: bool = False,
+) -> Affiliation:
+    """Adds a colleague (a contact without a login) to the organisation with a role.
+
+    When a person with the e-mail address is in the directory already, `link_existing` (for
+    cluster staff) ties that person to the organisation; otherwise it is refused, because tying
+    someone to an organisation lets its member admins edit their profile: invite them instead,
+    so that they confirm it themselves.
+    """
+    _check_role(role)
+    first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not first_name:
+        errors["first_name"] = [_("Enter the first name.")]
+    if not last_name:
+        errors["last_name"] = [_("Enter the last name.")]
+    if errors:
+        raise ValidationError(errors)
+    existing = Person.objects.filter(email__iexact=email).first() if email else None
+    if existing is not None and not link_existing:
+        raise ValidationError(
+            {
+                "email": [
+                    _(
+                        "Someone with this e-mail address is in the directory already. Invite "
+                        "them instead, so that they confirm they work for you."
+                    )
+                ]
+            }
+        )
+    if existing is not None:
+        person = existing
+    else:
+        person = create_person(
+            actor=actor,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            title=title.strip(),
+            phone=phone.strip(),
+        )
+    return affiliate(
+        actor=actor,
+        person=person,
+        organisation=organisation,
+        role=role,
+        start_date=start_date or timezone.localdate(),
+    )
+
+
+def _locked_open(affiliation: Affiliation) -> Affiliation:
+    """The tie, locked for the change, if it still counts today; else a localised refusal.
+
+    The organisation's row is locked first, so changes to its people happen one after the
+    other: two admins removing each other at once cannot leave it without an admin.
+    """
+    Organisation.objects.select_for_update().filter(pk=affiliation.organisation_id).first()
+    affiliation = (
+        Affiliation.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
+        .get(pk=affiliation.pk)
+    )
+    today = timezone.localdate()
+    if affiliation.end_date is not None and affiliation.end_date < today:
+        raise ValidationError(_("This affiliation has ended already."))
+    return affiliation
+
+
+def _check_an_admin_stays(affiliation: Affiliation) -> None:
+    """Refuses to remove the organisation's last member administrator."""
+    if affiliation.role != AffiliationRole.MEMBER_ADMIN:
+        return
+    others = (
+        Affiliation.objects.current()
+        .filter(organisation_id=affiliation.organisation_id, role=AffiliationRole.MEMBER_ADMIN)
+        .exclude(person_id=affiliation.person_id)
+    )
+    if not others.exists():
+        raise ValidationError(
+            _(
+                "%(name)s needs at least one member administrator: make a colleague member "
+                "administrator first."
+            )
+            % {"name": affiliation.organisation.name}
+        )
+
+
+def _stop(affiliation: Affiliation, today: datetime.date) -> str:
+    """Makes the tie stop counting today. A tie counts while its end date is today or later,
+    so its last day becomes yesterday; a tie that only began today (or has not begun) never
+    took effect and is removed. Returns "ended" or "withdrawn"."""
+    if affiliation.start_date is not None and affiliation.start_date >= today:
+        affiliation.delete()
+        return "withdrawn"
+    affiliation.end_date = today - datetime.timedelta(days=1)
+    affiliation.save(update_fields=["end_date", "updated_at"])
+    return "ended"
+
+
+def _forget_roles_of(person: Person, actor) -> None:
+    """The roles are cached on user objects for a request: drop them where they changed."""
+    from klynge.accounts.roles import forget_roles
+
+    for user in (person.user, actor):
+        if user is not None and getattr(user, "pk", None) == person.user_id:
+            forget_roles(user)
+
+
+@transaction.atomic
+def end_affiliation(
+    *,
+    actor,
+    affiliation: Affiliation,
+    end_date: datetime.date | None = None,
+    keep_an_admin: bool = True,
+) -> Affiliation:
+    """Ends a person's tie to an organisation.
+
+    Without `end_date` it takes effect at once: the person stops acting for the organisation
+    (and loses the roles it gave them) from this request on. With a future `end_date` the tie
+    counts until and including that day. `keep_an_admin` (for member admins) refuses to end the
+    organisation's last member administrator; cluster staff may. Records
+    ``ecosystem.affiliation.end``.
+    """
+    affiliation = _locked_open(affiliation)
+    today = timezone.localdate()
+    if end_date is not None and end_date < today:
+        raise ValidationError({"end_date": [_("The end cannot be in the past.")]})
+    if end_date is not None and affiliation.start_date and end_date < affiliation.start_date:
+        raise ValidationError({"end_date": [_("The end cannot be before the start.")]})
+    if keep_an_admin:
+        _check_an_admin_stays(affiliation)
+    affiliation_id = affiliation.pk
+    if end_date is None:
+        outcome = _stop(affiliation, today)
+    else:
+        affiliation.end_date = end_date
+        affiliation.save(update_fields=["end_date", "updated_at"])
+        outcome = "ended"
+    audit.record(
+        actor=actor,
+        action="ecosystem.affiliation.end",
+        # A withdrawn tie is gone: the entry points at its organisation instead.
+        target=affiliation if outcome == "ended" else affiliation.organisation,
+        data={
+            "affiliation": affiliation_id,
+            "person": affiliation.person_id,
+            "role": affiliation.role,
+            "outcome": outcome,
+            "end_date": affiliation.end_date.isoformat() if affiliation.end_date else None,
+        },
+    )
+    _forget_roles_of(affiliation.person, actor)
+    return affiliation
+
+
+@transaction.atomic
+def change_affiliation_role(
+    *, actor, affiliation: Affiliation, role: str, keep_an_admin: bool = True
+) -> Affiliation:
+    """Gives a person another role at the same organisation, from today on.
+
+    The old tie ends yesterday and a new one starts today, so the history keeps both periods (a
+    tie that began today simply changes). Refuses a role the person has there already, and, with
+    `keep_an_admin`, taking the member administrator role from the organisation's last one.
+    Returns the tie that now holds the role.
+    """
+    _check_role(role)
+    affiliation = _locked_open(affiliation)
+    if affiliation.role == role:
+        return affiliation
+    if (
+        Affiliation.objects.current()
+        .filter(person=affiliation.person, organisation=affiliation.organisation, role=role)
+        .exists()
+    ):
+        raise ValidationError(
+            {"role": [_("%(name)s has this role already.") % {"name": affiliation.person}]}
+        )
+    if keep_an_admin:
+        _check_an_admin_stays(affiliation)
+    today = timezone.localdate()
+    previous, planned_end = affiliation.role, affiliation.end_date
+    if affiliation.start_date is not None and affiliation.start_date >= today:
+        affiliation.role = role
+        affiliation.save(update_fields=["role", "updated_at"])
+        current = affiliation
+    else:
+        _stop(affiliation, today)
+        current = Affiliation.objects.create(
+            person=affiliation.person,
+            organisation=affiliation.organisation,
+            role=role,
+            start_date=today,
+            end_date=planned_end,
+        )
+    audit.record(
+        actor=actor,
+        action="ecosystem.affiliation.role",
+        target=current,
+        data={"from": previous, "to": role, "previous": affiliation.pk},
+    )
+    _forget_roles_of(current.person, actor)
+    return current

@@ -1,6 +1,5 @@
-"""Writes behind the directory's profile pages: editing a person, an organisation's profile with
-its tags, and recording that staff viewed someone's personal data. Each records itself in the
-audit log."""
+"""Writes behind the directory's profile pages: editing a person and an organisation's profile
+with its tags. Each records itself in the audit log."""
 
 from __future__ import annotations
 
@@ -11,10 +10,19 @@ from django.utils.translation import gettext as _
 
 from klynge.core import audit
 from klynge.ecosystem import services
-from klynge.ecosystem.models import CONSENT_FIELD, ConsentKind, Organisation, Person, Tag
+from klynge.ecosystem.models import (
+    CONSENT_FIELD,
+    AffiliationRole,
+    ConsentKind,
+    Organisation,
+    Person,
+    Tag,
+)
 from klynge.ecosystem.search import TAG_FIELDS, refresh_search_text
 
 PERSON_FIELDS = {"first_name", "last_name", "title", "phone", "languages", "bio"}
+# The languages a person can say they speak (the profile form offers the same list).
+LANGUAGE_CODES = ("da", "en", "nb", "nn", "sv", "fi", "is", "de", "fr", "es", "uk", "ar")
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
@@ -82,6 +90,34 @@ def create_organisation_profile(
 
 
 @transaction.atomic
+def create_organisation_with_contact(
+    *, actor, contact: dict | None = None, tags: dict[str, list[str]] | None = None, **fields
+) -> Organisation:
+    """Creates an organisation (see `create_organisation_profile`) and, with `contact` (first
+    and last name, e-mail, title, phone and a role, by default contact person), its contact
+    person, who may be in the directory already. All or nothing; the contact's errors are
+    named "contact.<field>"."""
+    organisation = create_organisation_profile(actor=actor, tags=tags, **fields)
+    if contact:
+        contact = dict(contact)
+        try:
+            services.add_person_to_organisation(
+                actor=actor,
+                organisation=organisation,
+                role=contact.pop("role", None) or AffiliationRole.CONTACT,
+                link_existing=True,
+                **contact,
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                raise
+            raise ValidationError(
+                {f"contact.{field}": messages for field, messages in error.message_dict.items()}
+            ) from None
+    return organisation
+
+
+@transaction.atomic
 def update_person(
     *,
     actor,
@@ -99,6 +135,13 @@ def update_person(
     unknown = set(changes) - PERSON_FIELDS
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
+    if "languages" in changes:
+        changes["languages"] = list(dict.fromkeys(changes["languages"]))
+        if any(code not in LANGUAGE_CODES for code in changes["languages"]):
+            raise ValidationError({"languages": [_("Choose languages from the list.")]})
+    for field in ("first_name", "last_name"):
+        if field in changes and not (changes[field] or "").strip():
+            raise ValidationError({field: [_("This field is required.")]})
     before = {field: getattr(person, field) for field in changes}
     for field, value in changes.items():
         setattr(person, field, value)
@@ -128,8 +171,3 @@ def update_person(
                 actor=actor, person=person, kind=kind, granted=granted, source=source
             )
     return person
-
-
-def record_person_view(*, actor, person: Person) -> None:
-    """Notes in the audit log that staff opened this person's personal data."""
-    audit.record(actor=actor, action="ecosystem.person.view", target=person)

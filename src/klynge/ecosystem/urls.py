@@ -11,5 +11,6 @@ urlpatterns = [
     path("import/", include("klynge.ecosystem.urls_imports")),
     path("network/", include("klynge.ecosystem.urls_network")),
     path("privacy/", include("klynge.ecosystem.urls_privacy")),
+    path("", include("klynge.ecosystem.urls_affiliations")),
     path("<slug:slug>/", organisations.organisation_detail, name="organisation"),
 ]

@@ -47,6 +47,7 @@ from klynge.events.models import (
     Reminder,
     TicketCategory,
 )
+from klynge.events.signals import registration_checked_in
 
 # Paths that the event URLs use, so no event may take them as its short name.
 RESERVED_SLUGS = {"mine", "manage", "new", "feed", "registrations", "recordings", "feedback"}
@@ -752,6 +753,7 @@ def check_in(*, actor, registration: Registration) -> Registration:
         registration.checked_in_at = timezone.now()
         registration.save(update_fields=["checked_in_at", "updated_at"])
         audit.record(actor=actor, action="events.registration.check_in", target=registration)
+        registration_checked_in.send(sender=Registration, actor=actor, registration=registration)
     return registration
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -186,8 +187,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         )
     )
     story += [lines_table, Spacer(1, 8 * mm)]
-    if invoice.vat_rate == 0:
-        story.append(_p(_("No VAT is charged: reverse charge, or outside the VAT area."), normal))
+    vat_note = conf.vat_note(
+        invoice.buyer_country or invoice.organisation.country, invoice.vat_rate
+    )
+    if vat_note:
+        story.append(_p(vat_note, normal))
     if invoice.note:
         story.append(_p(invoice.note, normal))
     if not is_credit:
@@ -205,3 +209,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             story.append(_p(conf.payment_details(), normal))
     document.build(story)
     return buffer.getvalue()
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice's PDF as an inline download named after its number (page and API)."""
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    name = f"invoice-{invoice.number}.pdf" if invoice.number else f"invoice-draft-{invoice.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

@@ -83,9 +83,13 @@ def create_invoice(
     period_start: datetime.date | None = None,
     period_end: datetime.date | None = None,
     note: str = "",
+    vat_country: str | None = None,
 ) -> Invoice:
     """Creates a draft invoice (no number yet) with `lines` of (description, quantity, unit
-    price), VAT at the rate of the buyer's country and the cluster's currency."""
+    price) in the cluster's currency, with VAT at the rate of `vat_country`, where the service
+    is taxed: by default the seller's country (admission to events and the use of studios are
+    taxed where they happen, whoever buys); membership passes the buyer's country (a service to
+    a business is taxed where the business is: reverse charge across borders)."""
     lines = [(str(d).strip(), Decimal(str(q)), Decimal(str(p))) for d, q, p in lines]
     if not lines:
         raise ValidationError({"lines": [_("An invoice needs at least one line.")]})
@@ -97,7 +101,7 @@ def create_invoice(
         period_start=period_start,
         period_end=period_end,
         currency=conf.currency(),
-        vat_rate=conf.vat_rate_for(organisation.country),
+        vat_rate=conf.vat_rate_for(vat_country or conf.seller_country()),
         note=note,
     )
     InvoiceLine.objects.bulk_create(

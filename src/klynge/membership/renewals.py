@@ -73,6 +73,7 @@ def _bill_next_period(*, actor, membership: Membership, on: datetime.date, base_
                 period_start=start,
                 period_end=end,
                 lines=[(services.membership_line(membership, start, end), 1, fee)],
+                vat_country=membership.organisation.country,
             )
             invoicing.issue_invoice(actor=actor, invoice=invoice, on=on, base_url=base_url)
     except IntegrityError:

@@ -1,7 +1,9 @@
 """Writes to tiers, applications and memberships, and paying invoices (which renews).
 
 Every service is atomic, records itself in the audit log, and queues its e-mails to be sent
-after commit. Bad input raises ValidationError with a localised message per field.
+after commit. Bad input raises ValidationError with a localised message per field. Submitting,
+approving and rejecting applications and every change of a membership's status send the signals
+in `membership.signals` inside the transaction (the CRM pipeline follows them).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from klynge.accounts import services as account_services
 from klynge.accounts.models import User
@@ -35,7 +37,7 @@ from klynge.ecosystem.models import (
     MembershipStatus as OrganisationStatus,
 )
 from klynge.ecosystem.registry import clean_registry_number
-from klynge.membership import invoicing
+from klynge.membership import invoicing, signals
 from klynge.membership.models import (
     CURRENT_STATUSES,
     ApplicationStatus,
@@ -142,7 +144,7 @@ def save_tier(*, actor, tier: Tier | None = None, fees: list[dict], **fields) ->
 
 # --- Applications ---------------------------------------------------------------------------
 
-_NOT_ONLINE = _lazy(
+_NOT_ONLINE = gettext_lazy(
     "We cannot take an application for this organisation online. Write to us and we will help."
 )
 
@@ -266,6 +268,9 @@ def submit_application(
         target=application,
         data={"organisation": organisation.pk, "tier": tier.pk},
     )
+    signals.application_submitted.send(
+        sender=MembershipApplication, actor=actor, application=application
+    )
     queue_email(
         to=contact_email,
         template="membership/emails/application_receipt",
@@ -380,6 +385,9 @@ def approve_application(
     _set_organisation_status(
         actor=actor, organisation=organisation, status=OrganisationStatus.MEMBER
     )
+    signals.application_approved.send(
+        sender=MembershipApplication, actor=actor, application=application, membership=membership
+    )
     if fee > 0:
         invoice = invoicing.create_invoice(
             actor=actor,
@@ -390,6 +398,7 @@ def approve_application(
             lines=[
                 (membership_line(membership, membership.start_date, membership.end_date), 1, fee)
             ],
+            vat_country=organisation.country,
         )
         invoicing.issue_invoice(
             actor=actor,
@@ -421,6 +430,9 @@ def reject_application(
         action="membership.application.reject",
         target=application,
         data={"reason": reason},
+    )
+    signals.application_rejected.send(
+        sender=MembershipApplication, actor=actor, application=application
     )
     queue_email(
         to=application.contact_email,
@@ -462,7 +474,7 @@ def renew_membership(*, actor, membership: Membership, on: datetime.date) -> Mem
     if membership.status not in CURRENT_STATUSES:
         # Staff ended it (or it lapsed) while the caller read an older copy: never revive it.
         raise ValidationError(_("Only an active membership or one in grace can be renewed."))
-    previous_end = membership.end_date
+    previous_end, previous_status = membership.end_date, membership.status
     membership.start_date = previous_end + datetime.timedelta(days=1)
     membership.end_date = one_year_from(membership.start_date)
     if membership.status != MembershipStatus.ACTIVE:
@@ -478,6 +490,10 @@ def renew_membership(*, actor, membership: Membership, on: datetime.date) -> Mem
     _set_organisation_status(
         actor=actor, organisation=membership.organisation, status=OrganisationStatus.MEMBER
     )
+    if previous_status != MembershipStatus.ACTIVE:
+        signals.membership_status_changed.send(
+            sender=Membership, actor=actor, membership=membership, previous=previous_status, on=on
+        )
     return membership
 
 
@@ -517,6 +533,9 @@ def change_membership_status(
         _set_organisation_status(
             actor=actor, organisation=membership.organisation, status=OrganisationStatus.FORMER
         )
+    signals.membership_status_changed.send(
+        sender=Membership, actor=actor, membership=membership, previous=before, on=on
+    )
     return membership
 
 
@@ -596,6 +615,8 @@ def credit_and_reissue(
         period_start=invoice.period_start,
         period_end=invoice.period_end,
         lines=lines,
+        # A membership fee is taxed where the member is; anything else as it was.
+        vat_country=invoice.organisation.country if membership is not None else None,
     )
     invoicing.issue_invoice(actor=actor, invoice=replacement, on=on, base_url=base_url)
     replacement.refresh_from_db()

@@ -19,10 +19,13 @@ def test_wrong_token_is_401(client):
     assert response.status_code == 401
 
 
-def test_people_is_403_for_a_member(api_client, employee):
+def test_a_member_lists_only_the_people_they_may_see(api_client, employee, member_org):
+    PersonFactory(first_name="Unlisted", last_name="Contact")
+    listed = PersonFactory(first_name="Listed", last_name="Person", listed_in_directory=True)
     response = api_client(employee).get("/api/v1/people")
-    assert response.status_code == 403
-    assert response.json() == {"detail": "You do not have permission to do this."}
+    assert response.status_code == 200
+    # themselves (an unlisted Holm) and everyone listed, by last name; not unlisted contacts
+    assert [item["id"] for item in response.json()["items"]] == [employee.person.pk, listed.pk]
 
 
 def test_people_lists_people_with_affiliations_for_staff(api_client, staff, member_org):
@@ -56,8 +59,9 @@ def test_people_query_count_does_not_grow_with_rows(
     client = api_client(staff)
     for _ in range(count):
         AffiliationFactory(organisation=member_org)
-    # token lookup and its last-used stamp, roles, people count, people page, affiliations
-    with django_assert_num_queries(6):
+    # token lookup and its last-used stamp, roles, people count, people page, affiliations,
+    # and the audit entry recording that staff read these people's data
+    with django_assert_num_queries(7):
         assert client.get("/api/v1/people").json()["count"] == count
 
 

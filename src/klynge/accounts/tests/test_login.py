@@ -86,3 +86,31 @@ def test_forged_forwarded_for_header_does_not_dodge_the_limit(client):
         headers={"x-forwarded-for": "198.51.100.7"},
     )
     assert response.status_code == 429
+
+
+def test_behind_the_proxy_the_lock_out_is_for_the_visitors_address(client, settings):
+    """All logins come from nginx; the failed attempts of one visitor (who also forges the left
+    part of X-Forwarded-For) lock out that visitor, not everyone behind the proxy."""
+    settings.KLYNGE_PROXY_COUNT = 1
+    UserFactory(email="ida@example.org")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": "ida@example.org", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            headers={"x-forwarded-for": f"203.0.113.{n}, 198.51.100.7"},
+        )
+    locked = client.post(
+        LOGIN,
+        {"username": "ida@example.org", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        headers={"x-forwarded-for": "198.51.100.7"},
+    )
+    assert locked.status_code == 429
+    elsewhere = client.post(
+        LOGIN,
+        {"username": "ida@example.org", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        headers={"x-forwarded-for": "192.0.2.44"},
+    )
+    assert (elsewhere.status_code, elsewhere.url) == (302, reverse("core:dashboard"))

@@ -9,15 +9,25 @@ from django.views.decorators.http import require_POST
 from klynge.accounts import services
 from klynge.accounts.forms import AcceptInvitationForm, InvitationForm
 from klynge.accounts.models import InvitationRole
+from klynge.accounts.predicates import is_cluster_staff
 from klynge.accounts.selectors import invitations_visible_to
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required, public
+from klynge.ecosystem import privacy
 
 
 @permission_required("accounts.view_invitation_list")
 def invitation_list(request):
     form = InvitationForm(user=request.user)
     page = Paginator(invitations_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    if is_cluster_staff(request.user):
+        # Staff see everyone's invitation addresses: the audit log keeps who looked.
+        page.object_list = list(page.object_list)
+        privacy.record_personal_data_list_view(
+            actor=request.user,
+            page="invitations",
+            details={"invitations": [invitation.pk for invitation in page.object_list]},
+        )
     return render(request, "accounts/invitations.html", {"form": form, "page": page})
 
 

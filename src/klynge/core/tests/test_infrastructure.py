@@ -54,6 +54,14 @@ def _run_klynge(env_overrides: dict[str, str], *args: str) -> subprocess.Complet
             {"KLYNGE_DEBUG": "true", "KLYNGE_SQLITE_TIMEOUT": "soon"},
             "KLYNGE_SQLITE_TIMEOUT must be a whole number",
         ),
+        (
+            {"KLYNGE_DEBUG": "true", "KLYNGE_SHARED_CACHE": "redis"},
+            "KLYNGE_SHARED_CACHE must be one of file, database, memory",
+        ),
+        (
+            {"KLYNGE_DEBUG": "true", "KLYNGE_SELLER_COUNTRY": "Denmark"},
+            "KLYNGE_SELLER_COUNTRY must be a two-letter country code",
+        ),
     ],
 )
 def test_wrong_configuration_stops_startup_naming_the_variable(tmp_path, env, message):

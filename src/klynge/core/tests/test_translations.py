@@ -71,3 +71,36 @@ def test_catalogues_contain_every_string_in_the_code(tmp_path):
         assert _untranslated(copy / "locale" / language / "LC_MESSAGES" / "django.po") == [], (
             f"new strings lack a {language} translation: run `make messages`, translate, commit"
         )
+
+
+# The names xgettext looks for in Python (its defaults plus the keywords makemessages adds).
+_EXTRACTED_NAMES = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+
+
+def test_translation_functions_are_imported_under_names_makemessages_extracts():
+    """`from django.utils.translation import gettext_lazy as _lazy` hides every string marked
+    with `_lazy(...)` from makemessages: such strings would reach every reader in English."""
+    import ast
+
+    hidden = []
+    for path in PACKAGE.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for alias in node.names:
+                    name = alias.asname or alias.name
+                    if "gettext" in alias.name and name not in _EXTRACTED_NAMES:
+                        hidden.append(f"{path.relative_to(PACKAGE)}: {alias.name} as {name}")
+    assert hidden == []

@@ -24,6 +24,7 @@ from klynge.crm.selectors import (
     organisations_of,
     people_of,
 )
+from klynge.ecosystem import privacy
 
 INTERACTIONS_PER_PAGE = 25
 
@@ -123,19 +124,38 @@ def _context(subject: Subject, *, interaction_form=None, task_form=None, **extra
     return context
 
 
-def subject_page(subject: Subject, status: int = 200, **forms):
+def _record_personal_data_view(subject: Subject, context: dict) -> None:
+    """The audit log keeps which member of staff saw whose contact details and notes."""
+    actor = subject.request.user
+    if subject.person is not None:
+        privacy.record_personal_data_view(actor=actor, person=subject.person, page="crm")
+        return
+    interactions = context["interactions"]
+    interactions.object_list = list(interactions.object_list)
+    context["tasks"] = tasks = list(context["tasks"])
+    people = {row.person for row in [*interactions.object_list, *tasks] if row.person_id}
+    people.update(people_of(subject.organisation))  # offered in the forms' "with" lists
+    privacy.record_personal_data_list_view(
+        actor=actor, page="crm", people=people, target=subject.organisation
+    )
+
+
+def subject_page(subject: Subject, status: int = 200, *, record_view: bool = False, **forms):
     template = "crm/organisation.html" if subject.organisation is not None else "crm/person.html"
-    return render(subject.request, template, _context(subject, **forms), status=status)
+    context = _context(subject, **forms)
+    if record_view:
+        _record_personal_data_view(subject, context)
+    return render(subject.request, template, context, status=status)
 
 
 @permission_required("crm.view_crm", obj=organisation_of_request)
 def organisation_crm(request, slug, obj):
-    return subject_page(Subject(request, organisation=obj))
+    return subject_page(Subject(request, organisation=obj), record_view=True)
 
 
 @permission_required("crm.view_crm", obj=person_of_request)
 def person_crm(request, pk, obj):
-    return subject_page(Subject(request, person=obj))
+    return subject_page(Subject(request, person=obj), record_view=True)
 
 
 def _add_interaction(subject: Subject):

@@ -130,11 +130,19 @@ ROLES = {
     # role: (public, member, all people, staff)
     "anonymous": (True, False, False, False),
     "student": (True, False, False, False),
+    "founder": (True, False, False, False),  # of a startup that is a prospect, not a member
+    "member_founder": (True, True, False, False),  # of a startup that is a member
     "other_employee": (True, True, False, False),
     "employee": (True, True, False, False),
     "member_admin": (True, True, True, False),
     "staff": (True, True, True, True),
 }
+
+
+@pytest.fixture
+def member_founder(db):
+    startup = OrganisationFactory(name="Klippebot IVS", slug="klippebot", kind="startup")
+    return user_with_role(AffiliationRole.FOUNDER, startup, email="founder@klippebot.example")
 
 
 def _user(request, role):
@@ -270,7 +278,28 @@ def test_staff_see_the_investor_relation_of_a_prospect(client, staff, member_org
     client.force_login(staff)
     html = client.get(reverse("ecosystem:organisation", args=[member_org.slug])).content.decode()
     assert '<a href="/directory/skjult/">Skjult Prospekt</a>: investor in Fynsk Lyd ApS' in html
-    assert not AuditEntry.objects.filter(action="ecosystem.person.view").exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_staff_viewing_the_people_of_an_organisation_is_audited(
+    client, request, profile, role
+):
+    user = _user(request, role)
+    if user is not None:
+        client.force_login(user)
+    client.get(reverse("ecosystem:organisation", args=[profile.slug]))
+    entries = AuditEntry.objects.filter(action="ecosystem.person.view")
+    if role != "staff":
+        assert not entries.exists()
+        return
+    entry = entries.get()
+    people = sorted(profile.affiliations.values_list("person_id", flat=True))
+    assert (entry.actor, entry.target_id, entry.target_label, entry.data) == (
+        user,
+        str(profile.pk),
+        "Fynsk Lyd ApS",
+        {"page": "organisation", "people": people},
+    )
 
 
 def test_member_admin_sees_neither_consents_nor_ties_to_hidden_organisations(

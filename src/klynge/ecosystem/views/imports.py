@@ -30,6 +30,7 @@ from klynge.core.permissions import permission_required
 from klynge.ecosystem import importing, importing_people
 from klynge.ecosystem.merging import merge_organisations, possible_duplicates
 from klynge.ecosystem.models import Organisation
+from klynge.ecosystem.privacy import record_personal_data_list_view
 
 # TODO(lead): move these into ecosystem/rules.py (set_perm keeps a re-import harmless).
 # `use_import` opens the import pages; `import_<what>` is checked for the kind chosen.
@@ -293,6 +294,13 @@ def import_preview(request):
         _forget(request)
         messages.error(request, error.message)
         return redirect("ecosystem:import")
+    if state["what"] == "people":
+        # The preview and its problems show the file's names and e-mails: keep who looked.
+        record_personal_data_list_view(
+            actor=request.user,
+            page="people import preview",
+            details={"file": state["name"], "rows": len(table.rows)},
+        )
     if request.method != "POST":
         form = _mapping_form(state, table)
         return render(

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
-from klynge.ecosystem import services_people
+from klynge.ecosystem import privacy, services_people
 from klynge.ecosystem.forms import OrganisationProfileForm
 from klynge.ecosystem.models import TripleHelix
 from klynge.ecosystem.selectors import (
@@ -24,6 +24,15 @@ def _organisation(request, slug, **kwargs):
 @permission_required("ecosystem.view_organisation", obj=_organisation)
 def organisation_detail(request, slug, obj):
     fields = fields_for(request.user, obj)
+    people = visible_people(obj, fields)
+    if "people_consents" in fields:
+        # Staff see every person's e-mail and consents here: the audit log keeps who looked.
+        privacy.record_personal_data_list_view(
+            actor=request.user,
+            page="organisation",
+            people=[affiliation.person for affiliation in people],
+            target=obj,
+        )
     return render(
         request,
         "ecosystem/organisation.html",
@@ -31,11 +40,12 @@ def organisation_detail(request, slug, obj):
             "organisation": organisation_with_tags(obj),
             "fields": fields,
             "triple_helix": TripleHelix(obj.triple_helix).label,
-            "people": visible_people(obj, fields),
+            "people": people,
             "relations": organisation_relations(obj, request.user),
             "can_edit": request.user.has_perm("ecosystem.change_organisation", obj),
             "can_view_crm": request.user.has_perm("crm.view_crm"),
             "can_invite": request.user.has_perm("ecosystem.invite_to_organisation", obj),
+            "can_manage_people": request.user.has_perm("ecosystem.manage_people", obj),
         },
     )
 

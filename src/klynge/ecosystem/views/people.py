@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
-from klynge.ecosystem import services_people
+from klynge.ecosystem import privacy, services_people
 from klynge.ecosystem.forms import LANGUAGE_CHOICES, PersonProfileForm
+from klynge.ecosystem.forms_people import PeopleSearchForm
 from klynge.ecosystem.selectors import (
     Level,
     directory_level,
@@ -14,8 +16,34 @@ from klynge.ecosystem.selectors import (
     person_affiliations_for,
     person_fields_for,
 )
+from klynge.ecosystem.selectors_people import people_visible_to
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+PEOPLE_PER_PAGE = 50
+
+
+@permission_required("ecosystem.list_people")
+def person_list(request):
+    """The people the user may find, by name (staff also by e-mail), 50 a page."""
+    form = PeopleSearchForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    page = Paginator(people_visible_to(request.user, q=q), PEOPLE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = []
+    for person in page.object_list:
+        fields = person_fields_for(request.user, person)
+        rows.append((person, fields, person_affiliations_for(request.user, person, fields)))
+    staff = directory_level(request.user) == Level.STAFF
+    if staff:
+        privacy.record_personal_data_list_view(
+            actor=request.user, page="people", people=[person for person, *_rest in rows]
+        )
+    return render(
+        request,
+        "ecosystem/people/list.html",
+        {"form": form, "page": page, "rows": rows, "staff": staff},
+    )
 
 
 def _person(request, pk, **kwargs):
@@ -27,7 +55,7 @@ def person_detail(request, pk, obj):
     fields = person_fields_for(request.user, obj)
     if directory_level(request.user) == Level.STAFF:
         # The audit log keeps who in the staff looked at someone's personal data.
-        services_people.record_person_view(actor=request.user, person=obj)
+        privacy.record_personal_data_view(actor=request.user, person=obj, page="profile")
     return render(
         request,
         "ecosystem/people/detail.html",

@@ -20,6 +20,7 @@ from klynge.membership.models import (
     TierFee,
 )
 from klynge.membership.tests.factories import ApplicationFactory, TierFactory
+from klynge.membership.tests.test_invoices import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -299,21 +300,53 @@ def test_approval_creates_one_membership_one_invoice_and_invites_the_contact(
     assert "15,000.00" in invoice_mail.body
 
 
+REVERSE_CHARGE = (
+    "Reverse charge: the buyer accounts for the VAT (Article 196 of Council Directive 2006/112/EC)."
+)
+OUTSIDE = (
+    "No VAT is charged: the service is supplied to a business outside the seller's VAT area; "
+    "the buyer accounts for any VAT in their own country."
+)
+
+
 @pytest.mark.parametrize(
-    ("country", "registry_number", "vat", "total"),
+    ("country", "registry_number", "vat", "total", "note"),
     [
-        ("NO", "912345602", Decimal("3000.00"), Decimal("15000.00")),
-        ("SE", "5560000001", Decimal("3000.00"), Decimal("15000.00")),
-        ("DE", "HRB12345", Decimal("0.00"), Decimal("12000.00")),
+        # A Danish cluster: Danish VAT for Danish members only.
+        ("DK", "10000009", Decimal("3000.00"), Decimal("15000.00"), ""),
+        ("SE", "5560000001", Decimal("0.00"), Decimal("12000.00"), REVERSE_CHARGE),
+        ("DE", "HRB12345", Decimal("0.00"), Decimal("12000.00"), REVERSE_CHARGE),
+        ("NO", "912345602", Decimal("0.00"), Decimal("12000.00"), OUTSIDE),
     ],
 )
-def test_vat_follows_the_buyers_country(tier, country, registry_number, vat, total):
+def test_vat_follows_the_buyers_country(
+    client, staff, tier, country, registry_number, vat, total, note
+):
     organisation = OrganisationFactory(country=country, registry_number=registry_number)
     services.approve_application(
         actor=None, application=ApplicationFactory(organisation=organisation, tier=tier)
     )
     invoice = Invoice.objects.get()
     assert (invoice.vat_amount, invoice.total) == (vat, total)
+    client.force_login(staff)
+    page = client.get(reverse("membership:invoice", args=[invoice.pk]))
+    assert page.context["vat_note"] == note
+    pdf = pdf_text(client.get(reverse("membership:invoice_pdf", args=[invoice.pk])).content)
+    assert (note in pdf) if note else ("No VAT" not in pdf and "Reverse" not in pdf)
+
+
+def test_a_norwegian_cluster_charges_norwegian_vat_only(tier, settings):
+    settings.KLYNGE_SELLER_COUNTRY, settings.KLYNGE_VAT_RATES = "NO", {"NO": 25}
+    for country, number in (("NO", "912345602"), ("DK", "10000009")):
+        organisation = OrganisationFactory(country=country, registry_number=number)
+        services.approve_application(
+            actor=None, application=ApplicationFactory(organisation=organisation, tier=tier)
+        )
+    rates = dict(Invoice.objects.values_list("buyer_country", "vat_rate"))
+    assert rates == {"NO": Decimal("25.00"), "DK": Decimal("0.00")}
+    from klynge.membership import conf
+
+    assert conf.vat_note("DK", Decimal("0")) == OUTSIDE
 
 
 def test_vat_rates_are_configurable(tier, settings):
@@ -423,7 +456,7 @@ def test_application_queue_lists_pending_with_constant_queries(
     client.force_login(staff)
     ApplicationFactory(tier=tier)
     client.get(reverse("membership:applications"))  # warm the session and caches
-    with django_assert_num_queries(4) as one:
+    with django_assert_num_queries(5) as one:  # with the audit entry of the viewing
         response = client.get(reverse("membership:applications"))
     assert len(response.context["applications"]) == 1
     ApplicationFactory(tier=tier)
@@ -432,3 +465,9 @@ def test_application_queue_lists_pending_with_constant_queries(
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("membership:applications"))
     assert len(response.context["applications"]) == 3
+
+
+def test_the_home_page_leads_visitors_to_the_form(client):
+    html = client.get(reverse("core:home")).content.decode()
+    join = html[html.index('id="join"') :]
+    assert f'<a role="button" href="{reverse("membership:apply")}">Apply for membership</a>' in join

@@ -201,8 +201,8 @@ def pdf_text(pdf: bytes) -> str:
             content = zlib.decompress(base64.a85decode(stream.strip(), adobe=True))
         except (ValueError, zlib.error):
             continue
-        texts += [t.decode("latin-1") for t in re.findall(rb"\((.*?)\) Tj", content)]
-    return " ".join(texts)
+        texts += [t.decode("latin-1") for t in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content)]
+    return re.sub(r"\\(.)", r"\1", " ".join(texts))  # PDF strings escape ( ) and \\
 
 
 def test_the_pdf_is_a_real_document(client, staff, member_org, settings):
@@ -298,3 +298,17 @@ def test_invoice_list_filters_and_keeps_a_constant_query_count(
     response = client.get(url, {"status": "paid"}, headers={"HX-Request": "true"})
     assert next(t.name for t in response.templates) == "membership/partials/invoice_table.html"
     assert [i.number for i in response.context["page"]] == [2]
+
+
+def test_event_and_studio_invoices_carry_the_sellers_vat_whoever_buys(db):
+    """Admission to events and studio time are taxed where they happen; only membership fees
+    follow the buyer's country."""
+    from klynge.ecosystem.tests.factories import OrganisationFactory
+
+    swedish = OrganisationFactory(country="SE", registry_number="5560000001")
+    ticket = invoicing.create_invoice(actor=None, organisation=swedish, lines=[("Seat", 1, 400)])
+    fee = invoicing.create_invoice(
+        actor=None, organisation=swedish, lines=[("Membership", 1, 400)], vat_country="SE"
+    )
+    assert (ticket.vat_rate, ticket.total) == (Decimal("25.00"), Decimal("500.00"))
+    assert (fee.vat_rate, fee.total) == (Decimal("0.00"), Decimal("400.00"))

@@ -8,28 +8,38 @@ from django.views.decorators.http import require_POST
 from klynge.core import ratelimit
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required, public
+from klynge.ecosystem import privacy
 from klynge.membership import selectors, services
 from klynge.membership.forms import ApplicationForm, RejectForm
 from klynge.membership.models import ApplicationStatus
 
-APPLICATIONS_PER_HOUR = 5
+# The form creates organisations and sends e-mail for anyone: keep it from being a relay.
+# Per client address and hour: a few accepted applications, and a generous number of refused
+# ones (typos, a wrong registry number), so that nobody who corrects a form is turned away.
+ACCEPTED = ratelimit.Limit("apply", limit=5, window_seconds=3600)
+REFUSED = ratelimit.Limit("apply-refused", limit=50, window_seconds=3600)
+
+
+def _apply_page(request, form, status):
+    return render(
+        request,
+        "membership/apply.html",
+        {"form": form, "tiers": list(selectors.open_tiers())},
+        status=status,
+    )
 
 
 @public
 def apply(request):
     form = ApplicationForm(request.POST or None)
-    if request.method == "POST" and not ratelimit.allow(
-        f"apply:{ratelimit.client_address(request)}",
-        limit=APPLICATIONS_PER_HOUR,
-        window_seconds=3600,
-    ):
-        # The form creates organisations and sends e-mail for anyone: keep it from being a relay.
-        form = ApplicationForm(request.POST)
+    if request.method != "POST":
+        return _apply_page(request, form, 200)
+    address = ratelimit.client_address(request) or "unknown"
+    if ACCEPTED.exhausted(address) or REFUSED.exhausted(address):
         form.full_clean()
         form.add_error(None, _("Too many applications from your address. Try again in an hour."))
-        context = {"form": form, "tiers": list(selectors.open_tiers())}
-        return render(request, "membership/apply.html", context, status=429)
-    if request.method == "POST" and form.is_valid():
+        return _apply_page(request, form, 429)
+    if form.is_valid():
         data = form.cleaned_data
         try:
             services.submit_application(
@@ -52,13 +62,10 @@ def apply(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            ACCEPTED.hit(address)
             return redirect("membership:applied")
-    return render(
-        request,
-        "membership/apply.html",
-        {"form": form, "tiers": list(selectors.open_tiers())},
-        status=400 if request.method == "POST" else 200,
-    )
+    REFUSED.hit(address)
+    return _apply_page(request, form, 400)
 
 
 @public
@@ -71,11 +78,18 @@ def application_list(request):
     status = request.GET.get("status") or ApplicationStatus.PENDING
     if status not in ApplicationStatus.values:
         status = ApplicationStatus.PENDING
+    applications = list(selectors.applications(status))
+    # Each row shows a contact person's name and e-mail: the audit log keeps who looked.
+    privacy.record_personal_data_list_view(
+        actor=request.user,
+        page="membership applications",
+        details={"applications": [application.pk for application in applications]},
+    )
     return render(
         request,
         "membership/applications.html",
         {
-            "applications": selectors.applications(status),
+            "applications": applications,
             "status": status,
             "statuses": ApplicationStatus.choices,
         },
@@ -102,6 +116,12 @@ def _detail(request, application, reject_form=None, status=200):
 
 @permission_required("membership.decide_application", obj=_application)
 def application_detail(request, pk, obj):
+    privacy.record_personal_data_list_view(
+        actor=request.user,
+        page="membership application",
+        target=obj,
+        details={"applications": [obj.pk]},
+    )
     return _detail(request, obj)
 
 

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
-from klynge.membership import selectors, services
-from klynge.membership.documents import invoice_pdf, invoices_csv
+from klynge.membership import conf, selectors, services
+from klynge.membership.documents import invoices_csv, pdf_response
 from klynge.membership.forms import CreditForm, InvoiceFilterForm, MarkPaidForm
 
 
@@ -45,6 +45,9 @@ def _detail(request, invoice, *, paid_form=None, credit_form=None, status=200):
         "membership/invoice.html",
         {
             "invoice": invoice,
+            "vat_note": conf.vat_note(
+                invoice.buyer_country or invoice.organisation.country, invoice.vat_rate
+            ),
             "paid_form": paid_form or MarkPaidForm(),
             "credit_form": credit_form or CreditForm(),
         },
@@ -59,10 +62,7 @@ def invoice_detail(request, pk, obj):
 
 @permission_required("membership.view_invoice", obj=_invoice)
 def invoice_pdf_view(request, pk, obj):
-    response = HttpResponse(invoice_pdf(obj), content_type="application/pdf")
-    name = f"invoice-{obj.number}.pdf" if obj.number else f"invoice-draft-{obj.pk}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return pdf_response(obj)
 
 
 @require_POST
