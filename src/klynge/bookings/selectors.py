@@ -13,6 +13,7 @@ from klynge.accounts.roles import Role, roles_for
 from klynge.bookings import availability
 from klynge.bookings.models import (
     HOLDING_STATUSES,
+    AddOn,
     Booking,
     BookingStatus,
     Closure,
@@ -31,11 +32,20 @@ def resources_visible_to(user) -> QuerySet[Resource]:
     return resources
 
 
-def get_resource_for_user(user, slug: str | None = None, pk: int | None = None) -> Resource:
+def get_resource_for_user(
+    user, slug: str | None = None, pk: int | None = None, *, page: bool = True
+) -> Resource:
+    """The resource, if the user may see it; `page` prefetches what its page shows (add-ons
+    on offer, closures, photos), which the HTMX week swap does not need."""
     lookup = {"slug": slug} if slug is not None else {"pk": pk}
-    return get_object_or_404(
-        resources_visible_to(user).prefetch_related("add_ons", "closures"), **lookup
-    )
+    resources = resources_visible_to(user)
+    if page:
+        resources = resources.prefetch_related(
+            Prefetch("add_ons", queryset=AddOn.objects.filter(is_active=True)),
+            "closures",
+            "photos",
+        )
+    return get_object_or_404(resources, **lookup)
 
 
 # --- Availability ---------------------------------------------------------------------------
@@ -197,7 +207,10 @@ def bookings_visible_to(user) -> QuerySet[Booking]:
 
 def get_booking_for_user(user, pk: int) -> Booking:
     return get_object_or_404(
-        bookings_visible_to(user).prefetch_related("add_ons").select_related("supervisor"), pk=pk
+        bookings_visible_to(user)
+        .prefetch_related("booked_add_ons__add_on")
+        .select_related("supervisor", "tier"),
+        pk=pk,
     )
 
 

@@ -19,16 +19,15 @@ from klynge.bookings.models import (
     WaitlistEntry,
     WaitStatus,
 )
-from klynge.bookings.services.billing import billable_minutes
+from klynge.bookings.services.billing import billable_minutes, quota_for
 from klynge.bookings.services.notifications import mail_context, notify_person
 from klynge.bookings.services.policy import (
     BookingRefused,
     blocked_period,
+    booking_party,
     check_rules,
     insert_holding,
     is_taken,
-    may_book,
-    organisation_for,
     refuse,
     validate_period,
 )
@@ -39,12 +38,25 @@ OFFER_VALID = datetime.timedelta(hours=4)
 
 
 @transaction.atomic
-def join_waitlist(*, actor, resource: Resource, user, start, end, now=None) -> WaitlistEntry:
-    """Puts the user on the waiting list for a taken slot (they are offered it when it frees)."""
+def join_waitlist(
+    *,
+    actor,
+    resource: Resource,
+    user,
+    start,
+    end,
+    supervisor=None,
+    organisation=None,
+    now=None,
+) -> WaitlistEntry:
+    """Puts the user on the waiting list for a taken slot (they are offered it when it frees).
+    Who may book is checked as for a booking: a student names their supervisor here, and the
+    entry keeps the supervisor and the organisation whose hours the booking will use."""
     start, end = validate_period(start, end)
     now = availability.utc(now or timezone.now())
-    if not may_book(user, resource):
-        raise refuse("not_allowed", _("You may not book this resource."))
+    supervisor, organisation = booking_party(
+        user=user, resource=resource, supervisor=supervisor, organisation=organisation
+    )
     if start <= now:
         raise refuse("too_late", _("It is too late to book this time: it has already begun."))
     if not is_taken(resource, *blocked_period(resource, start, end)):
@@ -55,7 +67,14 @@ def join_waitlist(*, actor, resource: Resource, user, start, end, now=None) -> W
         raise ValidationError(
             {"__all__": [_("You are already on the waiting list for this time.")]}
         )
-    entry = WaitlistEntry.objects.create(resource=resource, user=user, start=start, end=end)
+    entry = WaitlistEntry.objects.create(
+        resource=resource,
+        user=user,
+        start=start,
+        end=end,
+        supervisor=supervisor,
+        organisation=organisation,
+    )
     audit.record(
         actor=actor,
         action="bookings.waitlist.join",
@@ -129,8 +148,11 @@ def offer_freed(
 def accept_offer(
     *, actor, entry: WaitlistEntry, organisation=None, supervisor=None, now=None, base_url: str = ""
 ) -> Booking:
-    """Turns a held offer into a booking (confirmed, or pending approval) after the usual rules
-    (hours, quota); raises BookingRefused when they fail and leaves the hold until it expires."""
+    """Turns a held offer into a booking (confirmed, or pending approval) after the same rules
+    as any booking: who may book (a student needs a supervisor: the one given when joining, or
+    `supervisor`), the opening hours and closures, and the included hours of the organisation
+    (the one chosen when joining, or `organisation`). Raises BookingRefused or ValidationError
+    when they fail and leaves the hold until it expires or is declined."""
     now = availability.utc(now or timezone.now())
     entry = (
         WaitlistEntry.objects.select_for_update(of=("self",))
@@ -148,12 +170,20 @@ def accept_offer(
         expire_offers(now=now, resource=booking.resource, base_url=base_url)
         raise ValidationError({"__all__": [_("This offer has expired.")]})
     resource = booking.resource
+    supervisor, org = booking_party(
+        user=booking.user,
+        resource=resource,
+        supervisor=supervisor or entry.supervisor,
+        organisation=organisation or entry.organisation,
+    )
     check_rules(resource, booking.start, booking.end, now)
-    org = organisation_for(booking.user, supervisor, organisation)
+    quota = quota_for(resource, org, booking.start)
     booking.billable_minutes = billable_minutes(
-        resource, org, booking.start, booking.end, exclude=booking.pk
+        resource, org, booking.start, booking.end, exclude=booking.pk, quota=quota
     )
     booking.organisation = org
+    booking.supervisor = supervisor
+    booking.tier = quota.tier if quota else None
     booking.status = (
         BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED
     )
@@ -161,13 +191,20 @@ def accept_offer(
     booking.created_by = actor
     booking.save()
     entry.status = WaitStatus.BOOKED
-    entry.save(update_fields=["status"])
+    entry.supervisor, entry.organisation = supervisor, org
+    entry.save(update_fields=["status", "supervisor", "organisation"])
     audit.record(actor=actor, action="bookings.waitlist.accept", target=booking)
     notify_person(
         booking,
         "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
         base_url,
     )
+    if supervisor is not None and supervisor.email:
+        queue_email(
+            to=supervisor.email,
+            template="bookings/emails/supervisor",
+            context={"booking": booking, **mail_context(booking, base_url)},
+        )
     return booking
 
 

@@ -200,7 +200,7 @@ def test_the_quota_counts_at_the_local_month_boundary(employee, membership, stud
     with pytest.raises(services.BookingRefused) as caught:
         book(employee, studio, local(2026, 11, 30, 23), local(2026, 11, 30, 23, 30))
     assert caught.value.message_text == (
-        "Fynsk Lyd ApS has 0.0 of its 10 included hours left in November 2026."
+        "Fynsk Lyd ApS has 0 of its 10 included hours left in November 2026."
     )
     # 23:30 on 30 November is December in no time zone: but 23:30 on 31 Dec UTC... December is free.
     book(employee, studio, local(2026, 12, 1, 0), local(2026, 12, 1, 4))
