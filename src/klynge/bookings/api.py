@@ -242,7 +242,7 @@ def get_resource(request, resource_id: int = Path(..., ge=1, le=MAX_ID)):
 def resource_availability(
     request, query: Query[AvailabilityQuery], resource_id: int = Path(..., ge=1, le=MAX_ID)
 ):
-    resource = selectors.get_resource_for_user(request.auth, pk=resource_id)
+    resource = selectors.get_resource_for_user(request.auth, pk=resource_id, page=False)
     ensure_api_permission(request, "bookings.view_resource", resource)
     start, end = _period(query)
     avail = selectors.availability_for(resource, start, end)

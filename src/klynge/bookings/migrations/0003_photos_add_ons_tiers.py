@@ -49,21 +49,29 @@ def copy_booked_add_ons(apps, schema_editor):
 
 
 def backfill_tiers(apps, schema_editor):
+    """One UPDATE per membership: the bookings of its organisation that start (local time)
+    within its dates and have no tier yet get its tier (the earliest membership wins)."""
+    import datetime
+
+    from django.utils import timezone
+
     Booking = apps.get_model("bookings", "Booking")
     Membership = apps.get_model("membership", "Membership")
-    memberships = {}
-    for membership in Membership.objects.order_by("start_date"):
-        memberships.setdefault(membership.organisation_id, []).append(membership)
-    for booking in Booking.objects.filter(organisation__isnull=False).only(
-        "id", "organisation_id", "start"
-    ):
-        day = booking.start.date()
-        for membership in memberships.get(booking.organisation_id, ()):
-            if membership.start_date <= day and (
-                membership.end_date is None or day <= membership.end_date
-            ):
-                Booking.objects.filter(pk=booking.pk).update(tier_id=membership.tier_id)
-                break
+
+    def midnight(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+    for membership in Membership.objects.order_by("start_date", "id"):
+        bookings = Booking.objects.filter(
+            organisation_id=membership.organisation_id,
+            tier__isnull=True,
+            start__gte=midnight(membership.start_date),
+        )
+        if membership.end_date is not None:
+            bookings = bookings.filter(
+                start__lt=midnight(membership.end_date + datetime.timedelta(days=1))
+            )
+        bookings.update(tier_id=membership.tier_id)
 
 
 class Migration(migrations.Migration):

@@ -63,6 +63,7 @@ def counted_minutes(
         )
         .filter(COUNTED)
         .exclude(pk=exclude)
+        .order_by()
         .values_list("start", "end")
     )
     return sum(int((end - start).total_seconds() // 60) for start, end in rows)

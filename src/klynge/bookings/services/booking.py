@@ -26,7 +26,7 @@ from klynge.bookings.models import (
     Resource,
 )
 from klynge.bookings.services.billing import billable_minutes, quota_for, recount_month
-from klynge.bookings.services.notifications import mail_context, notify_person
+from klynge.bookings.services.notifications import notify_person, notify_supervisor
 from klynge.bookings.services.policy import (
     BookingRefused,
     add_on_refused,
@@ -36,8 +36,10 @@ from klynge.bookings.services.policy import (
     check_add_ons,
     check_rules,
     hold_add_ons,
+    holders_of,
     insert_holding,
     is_taken,
+    note_blocked_length,
     refuse,
     release_add_ons,
     taken,
@@ -88,13 +90,16 @@ def create_booking(
     # refused without taking the lock at all). Inside, the slot is checked again.
     check_rules(resource, start, end, now)
     blocked_start, blocked_end = blocked_period(resource, start, end)
-    # Offers nobody took in time free their slot first (a cheap indexed check; the release and
-    # the next offer, in their own transaction, only when there is one).
-    if Booking.objects.filter(
-        resource=resource, status=BookingStatus.OFFERED, offer_expires_at__lte=now
-    ).exists():
+    holders = holders_of(resource, blocked_start, blocked_end)
+    if holders and all(
+        status == BookingStatus.OFFERED and expires is not None and expires <= now
+        for status, expires in holders
+    ):
+        # Only offers nobody took in time hold the slot: they free it first (the release and
+        # the next offer in their own transaction), then the slot is looked at again.
         expire_offers(now=now, resource=resource, base_url=base_url)
-    if is_taken(resource, blocked_start, blocked_end):
+        holders = holders_of(resource, blocked_start, blocked_end)
+    if holders:
         raise taken()
     check_add_ons(add_ons, start, end)
     quota = quota_for(resource, org, start)
@@ -134,25 +139,16 @@ def create_booking(
                 **({"add_ons": [a.pk for a in add_ons]} if add_ons else {}),
             },
         )
-    # Rendered after the write transaction (SQLite's write lock is not held for templates);
-    # queue_email still sends only once an enclosing transaction (a series) commits.
-    if notify:
-        notify_person(
-            booking,
-            "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
-            base_url,
-        )
-    notify_supervisor(booking, base_url)
+        # Queued in the transaction (an outbox row; the worker renders them), so they go if
+        # and only if the booking commits.
+        if notify:
+            notify_person(
+                booking,
+                "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
+                base_url,
+            )
+        notify_supervisor(booking, base_url)
     return booking
-
-
-def notify_supervisor(booking: Booking, base_url: str) -> None:
-    if booking.supervisor is not None and booking.supervisor.email:
-        queue_email(
-            to=booking.supervisor.email,
-            template="bookings/emails/supervisor",
-            context={"booking": booking, **mail_context(booking, base_url)},
-        )
 
 
 @dataclass
@@ -264,6 +260,7 @@ def change_booking(*, actor, booking: Booking, start, end, now=None, base_url: s
         with transaction.atomic():
             booking.save()
             BookingAddOn.objects.filter(booking=booking).update(start=start, end=end)
+        note_blocked_length(booking)
     except IntegrityError as error:
         if OVERLAP_CONSTRAINT in str(error):
             raise taken() from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,13 +186,36 @@ def blocked_period(resource: Resource, start, end):
     return start - resource.buffer_before, end + resource.buffer_after
 
 
+def note_blocked_length(booking: Booking) -> None:
+    """Raises the resource's `longest_blocked_minutes` if this booking blocks longer (inside
+    the booking's transaction; an UPDATE that matches no row, and so locks none, almost
+    always)."""
+    seconds = (booking.blocked_end - booking.blocked_start).total_seconds()
+    minutes = -(-int(seconds) // 60) + (1 if seconds % 1 else 0)  # rounded up
+    if minutes > booking.resource.longest_blocked_minutes:
+        Resource.objects.filter(pk=booking.resource_id, longest_blocked_minutes__lt=minutes).update(
+            longest_blocked_minutes=minutes
+        )
+        booking.resource.longest_blocked_minutes = minutes
+
+
+def holders_of(resource: Resource, blocked_start, blocked_end) -> list[tuple]:
+    """(status, offer_expires_at) of up to 3 bookings holding part of the blocked period."""
+    return list(
+        Booking.objects.filter(
+            status__in=HOLDING_STATUSES,
+            **availability.overlap_lookup(resource, blocked_start, blocked_end),
+        )
+        .order_by()
+        .values_list("status", "offer_expires_at")[:3]
+    )
+
+
 def is_taken(resource: Resource, blocked_start, blocked_end, exclude: int | None = None) -> bool:
     return (
         Booking.objects.filter(
-            resource=resource,
             status__in=HOLDING_STATUSES,
-            blocked_start__lt=blocked_end,
-            blocked_end__gt=blocked_start,
+            **availability.overlap_lookup(resource, blocked_start, blocked_end),
         )
         .exclude(pk=exclude)
         .exists()
@@ -216,7 +239,12 @@ def validate_period(start, end) -> tuple[datetime.datetime, datetime.datetime]:
 
 
 def insert_holding(booking: Booking) -> Booking:
-    """Inserts in a savepoint; the exclusion constraint's refusal becomes 'taken'."""
+    """Inserts; on PostgreSQL in a savepoint, where the exclusion constraint's refusal becomes
+    'taken' (SQLite has no such constraint: the caller checked under the write lock)."""
+    if connection.vendor != "postgresql":
+        booking.save(force_insert=True)
+        note_blocked_length(booking)
+        return booking
     try:
         with transaction.atomic():
             booking.save(force_insert=True)
@@ -224,6 +252,7 @@ def insert_holding(booking: Booking) -> Booking:
         if OVERLAP_CONSTRAINT in str(error):
             raise taken() from None
         raise
+    note_blocked_length(booking)
     return booking
 
 

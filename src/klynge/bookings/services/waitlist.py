@@ -7,7 +7,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,11 @@ from klynge.bookings.models import (
     WaitStatus,
 )
 from klynge.bookings.services.billing import billable_minutes, quota_for
-from klynge.bookings.services.notifications import mail_context, notify_person
+from klynge.bookings.services.notifications import (
+    notify_offer,
+    notify_person,
+    notify_supervisor,
+)
 from klynge.bookings.services.policy import (
     BookingRefused,
     blocked_period,
@@ -32,7 +35,6 @@ from klynge.bookings.services.policy import (
     validate_period,
 )
 from klynge.core import audit
-from klynge.core.emails import queue_email
 
 OFFER_VALID = datetime.timedelta(hours=4)
 
@@ -129,17 +131,7 @@ def offer_freed(
         audit.record(
             actor=None, action="bookings.waitlist.offer", target=hold, data={"user": entry.user_id}
         )
-        if entry.user.email:
-            queue_email(
-                to=entry.user.email,
-                template="bookings/emails/offer",
-                context={
-                    "booking": hold,
-                    "entry": entry,
-                    "offer_url": base_url + reverse("bookings:offer", args=[entry.token]),
-                    **mail_context(hold, base_url),
-                },
-            )
+        notify_offer(entry, base_url)
         offered.append(entry)
     return offered
 
@@ -199,12 +191,7 @@ def accept_offer(
         "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
         base_url,
     )
-    if supervisor is not None and supervisor.email:
-        queue_email(
-            to=supervisor.email,
-            template="bookings/emails/supervisor",
-            context={"booking": booking, **mail_context(booking, base_url)},
-        )
+    notify_supervisor(booking, base_url)
     return booking
 
 
