@@ -229,7 +229,11 @@ def test_past_the_quota_hours_are_billed_when_the_resource_says_so(employee, mem
     extra = book(employee, wall, local(2026, 10, 6, 8), local(2026, 10, 6, 12))  # 2 h past
     assert extra.billable_minutes == 120
     invoice = services.bill_overage(
-        actor=staff, organisation=membership.organisation, year=2026, month=10
+        actor=staff,
+        organisation=membership.organisation,
+        year=2026,
+        month=10,
+        now=local(2026, 11, 1),
     )
     assert invoice.status == "draft"
     assert [(line.description, line.quantity, line.unit_price) for line in invoice.lines.all()] == [
@@ -241,7 +245,11 @@ def test_past_the_quota_hours_are_billed_when_the_resource_says_so(employee, mem
     ]
     assert (
         services.bill_overage(
-            actor=staff, organisation=membership.organisation, year=2026, month=10
+            actor=staff,
+            organisation=membership.organisation,
+            year=2026,
+            month=10,
+            now=local(2026, 11, 1),
         )
         is None
     )
