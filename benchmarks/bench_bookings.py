@@ -94,7 +94,7 @@ for i in range(resources_n):
     resources.append(resource)
 # 20 member organisations on a tier with (practically) unlimited hours, so every booking runs
 # the quota count without being refused; two bookers each, with API tokens.
-tier = TierFactory(name="Bench tier", studio_hours_per_month=100000)
+tier = TierFactory(name="Bench tier", studio_hours_per_month=30000)  # smallint
 members, secrets = [], []
 for o in range(20):
     organisation = OrganisationFactory(name=f"Bench member {o:02d}", membership_status="member")
@@ -413,8 +413,10 @@ def sqlite_churn(seconds: float) -> None:
 
 def _run(env, code, *args) -> dict:
     out = subprocess.run(
-        [PYTHON, "-c", code, *map(str, args)], env=env, check=True, capture_output=True, text=True
+        [PYTHON, "-c", code, *map(str, args)], env=env, capture_output=True, text=True
     )
+    if out.returncode:
+        raise SystemExit(f"A benchmark step failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -553,6 +555,9 @@ def main() -> None:
         "--sqlite-churn", type=float, default=0, help="only the SQLite churn check, N s each"
     )
     parser.add_argument("--show-queries", action="store_true", help="list a booking's queries")
+    parser.add_argument(
+        "--burst", type=int, default=200, help="N requests at once for one slot (0: skip)"
+    )
     args = parser.parse_args()
     if args.sqlite_churn:
         sqlite_churn(args.sqlite_churn)
@@ -676,10 +681,19 @@ def main() -> None:
         )
         base_rps = next(iter(http_results.values()))["rps"]
         for name, r in http_results.items():
+            if r["generator"] == "burst":
+                continue
             print(
                 f"{name:46} {r['generator']:>6} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
                 f"{r['5xx']:5d} {r['rps'] / base_rps:10.2f}  {r['statuses']}"
             )
+        for name, r in http_results.items():
+            if r["generator"] == "burst":
+                print(
+                    f"\n{name}: statuses {r['statuses']}, 409 reasons "
+                    f"{ {k: v for k, v in r['reasons'].items() if k} }, {r['5xx']} 5xx, "
+                    f"all answered {r['p95']:.0f} ms after the release"
+                )
     if log_path:
         found = _exceptions_in(log_path)
         print(f"\nServer log {log_path}: {sum(found.values())} tracebacks")
@@ -747,7 +761,58 @@ def _http_runs(args, port, setup, secrets, use_hey) -> dict[str, dict]:
                 port, args.seconds, c, free
             )
             results[f"POST /api/v1/bookings taken c={c}{tag}"] = repeated(taken, c)
+    if args.burst:
+        # The guarantee under the real server: N requests for one free slot at the same moment.
+        results[f"{args.burst} at once for one free slot"] = burst(port, args.burst, free(0))
     return results
+
+
+def burst(port, n, request) -> dict:
+    """`n` clients, each with an open keep-alive connection, send the same request at once (a
+    barrier releases them together); statuses and the time from release to the last answer."""
+    method, path, body, headers = request
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=120) for _ in range(n)]
+    for conn in connections:
+        conn.connect()
+    barrier = threading.Barrier(n + 1)
+    statuses: collections.Counter = collections.Counter()
+    reasons: collections.Counter = collections.Counter()
+    lock = threading.Lock()
+
+    def client(conn):
+        barrier.wait()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            status = response.status
+            reason = json.loads(data).get("reason", "") if status == 409 else ""
+        except (OSError, http.client.HTTPException, ValueError):
+            status, reason = 599, ""
+        with lock:
+            statuses[status] += 1
+            reasons[reason] += 1
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in connections]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    for conn in connections:
+        conn.close()
+    return {
+        "generator": "burst",
+        "requests": n,
+        "rps": n / elapsed,
+        "p50": float("nan"),
+        "p95": elapsed * 1000,
+        "statuses": dict(sorted(statuses.items())),
+        "5xx": sum(c for s, c in statuses.items() if s >= 500),
+        "reasons": dict(reasons),
+    }
 
 
 if __name__ == "__main__":
