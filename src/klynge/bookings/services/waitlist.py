@@ -136,7 +136,6 @@ def offer_freed(
     return offered
 
 
-@transaction.atomic
 def accept_offer(
     *, actor, entry: WaitlistEntry, organisation=None, supervisor=None, now=None, base_url: str = ""
 ) -> Booking:
@@ -144,8 +143,30 @@ def accept_offer(
     as any booking: who may book (a student needs a supervisor: the one given when joining, or
     `supervisor`), the opening hours and closures, and the included hours of the organisation
     (the one chosen when joining, or `organisation`). Raises BookingRefused or ValidationError
-    when they fail and leaves the hold until it expires or is declined."""
+    when they fail and leaves the hold until it expires or is declined. An offer past its time
+    is released (and offered onwards) before the refusal."""
     now = availability.utc(now or timezone.now())
+    try:
+        return _accept_offer(
+            actor=actor,
+            entry=entry,
+            organisation=organisation,
+            supervisor=supervisor,
+            now=now,
+            base_url=base_url,
+        )
+    except _Expired:
+        # Outside the refused transaction, so the release is kept.
+        expire_offers(now=now, resource=entry.resource, base_url=base_url)
+        raise ValidationError({"__all__": [_("This offer has expired.")]}) from None
+
+
+class _Expired(Exception):
+    pass
+
+
+@transaction.atomic
+def _accept_offer(*, actor, entry, organisation, supervisor, now, base_url) -> Booking:
     entry = (
         WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("booking__resource")
@@ -159,8 +180,7 @@ def accept_offer(
     ):
         raise ValidationError({"__all__": [_("This offer is no longer open.")]})
     if booking.offer_expires_at and booking.offer_expires_at <= now:
-        expire_offers(now=now, resource=booking.resource, base_url=base_url)
-        raise ValidationError({"__all__": [_("This offer has expired.")]})
+        raise _Expired
     resource = booking.resource
     supervisor, org = booking_party(
         user=booking.user,

@@ -229,3 +229,22 @@ def test_students_book_through_the_api_with_a_supervisor(
     )
     # The supervisor sees it; a member of the staff books on no one's hours.
     assert api_client(employee).get(f"/api/v1/bookings/{booking.pk}").status_code == 200
+
+
+def test_accepting_an_expired_offer_releases_it_to_the_next_in_line(
+    employee, member_org, membership, studio, staff
+):
+    colleague = user_with_role(AffiliationRole.EMPLOYEE, member_org, email="kim@fynsklyd.example")
+    start, end = local(2026, 10, 5, 10), local(2026, 10, 5, 12)
+    entry = taken_then_offered(studio, staff, employee, start, end)
+    later = services.join_waitlist(
+        actor=colleague, resource=studio, user=colleague, start=start, end=end, now=NOW
+    )
+    too_late = NOW + services.OFFER_VALID + datetime.timedelta(minutes=1)
+    with pytest.raises(ValidationError) as caught:
+        services.accept_offer(actor=employee, entry=entry, now=too_late)
+    assert caught.value.messages == ["This offer has expired."]
+    entry.refresh_from_db()
+    later.refresh_from_db()
+    assert (entry.status, later.status) == ("expired", "offered")
+    assert Booking.objects.get(user=colleague).status == "offered"
