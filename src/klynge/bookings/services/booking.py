@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,7 +104,10 @@ def create_booking(
     check_add_ons(add_ons, start, end)
     quota = quota_for(resource, org, start)
     with transaction.atomic():
-        if is_taken(resource, blocked_start, blocked_end):
+        # SQLite: this transaction holds the write lock, so the look again is the guarantee.
+        # PostgreSQL: the exclusion constraint is (a concurrent overlap fails the insert), so
+        # the round trip is saved.
+        if connection.vendor != "postgresql" and is_taken(resource, blocked_start, blocked_end):
             raise taken()
         billable = billable_minutes(resource, org, start, end, quota=quota)
         booking = insert_holding(
@@ -257,7 +260,8 @@ def change_booking(*, actor, booking: Booking, start, end, now=None, base_url: s
     booking.start, booking.end = start, end
     booking.blocked_start, booking.blocked_end = blocked_start, blocked_end
     try:
-        with transaction.atomic():
+        # No savepoint: a refusal ends the whole change anyway.
+        with transaction.atomic(savepoint=False):
             booking.save()
             BookingAddOn.objects.filter(booking=booking).update(start=start, end=end)
         note_blocked_length(booking)

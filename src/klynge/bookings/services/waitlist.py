@@ -112,18 +112,19 @@ def offer_freed(
         if is_taken(resource, blocked_start, blocked_end):
             continue
         try:
-            hold = insert_holding(
-                Booking(
-                    resource=resource,
-                    user=entry.user,
-                    start=entry.start,
-                    end=entry.end,
-                    blocked_start=blocked_start,
-                    blocked_end=blocked_end,
-                    status=BookingStatus.OFFERED,
-                    offer_expires_at=min(now + OFFER_VALID, entry.start),
+            with transaction.atomic():  # a savepoint: after a refusal the loop goes on
+                hold = insert_holding(
+                    Booking(
+                        resource=resource,
+                        user=entry.user,
+                        start=entry.start,
+                        end=entry.end,
+                        blocked_start=blocked_start,
+                        blocked_end=blocked_end,
+                        status=BookingStatus.OFFERED,
+                        offer_expires_at=min(now + OFFER_VALID, entry.start),
+                    )
                 )
-            )
         except BookingRefused:
             continue
         entry.status, entry.booking = WaitStatus.OFFERED, hold
