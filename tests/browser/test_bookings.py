@@ -7,17 +7,21 @@ The live server runs in this process, so its e-mail lands in django.core.mail.ou
 from __future__ import annotations
 
 import datetime
+import mimetypes
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
-from klynge.accounts.tests.factories import PASSWORD, user_with_role
+from klynge.accounts.tests.factories import PASSWORD, UserFactory, user_with_role
 from klynge.bookings import availability, services
-from klynge.bookings.models import Booking
+from klynge.bookings.models import Booking, BookingAddOn
 from klynge.ecosystem.models import AffiliationRole
 from klynge.ecosystem.tests.factories import OrganisationFactory
 from klynge.membership.tests.factories import MembershipFactory, TierFactory
@@ -130,4 +134,94 @@ def test_book_cancel_and_the_waiting_list_gets_the_slot(page, live_server, setti
     expect(page.locator(".message-success")).to_have_text("The time is yours: booked.")
     expect(page.locator("#booking-status")).to_have_text("Confirmed")
     assert Booking.objects.get(status="confirmed").user == second
+    assert console_errors == []
+
+
+def serve_media(page):
+    """In production the reverse proxy serves /media/ from disk (docs/deploy.md); here the
+    browser's requests for it are answered from MEDIA_ROOT the same way."""
+
+    def handle(route):
+        path = Path(settings.MEDIA_ROOT) / route.request.url.split("/media/", 1)[1]
+        if path.is_file():
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            route.fulfill(status=200, body=path.read_bytes(), content_type=content_type)
+        else:
+            route.fulfill(status=404, body="")
+
+    page.route("**/media/**", handle)
+
+
+def photo(tmp_path, name, colour) -> str:
+    path = tmp_path / name
+    Image.new("RGB", (64, 48), colour).save(path, "PNG")
+    return str(path)
+
+
+def test_staff_add_photos_and_a_technician_a_member_books_with_it_and_removes_it(
+    page, live_server, setting, console_errors, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    first, _second, studio = setting
+    staff = UserFactory(email="sara@cluster.example", name="Sara Staff", is_staff=True)
+    serve_media(page)
+
+    # Staff upload two photos, describe them, and put the second first.
+    sign_in(page, staff)
+    page.goto(reverse("bookings:resource_edit", args=[studio.slug]))
+    photos = page.locator("#photos")
+    for name, colour, text in (
+        ("desk.png", (200, 40, 40), "The mixing desk"),
+        ("booth.png", (40, 40, 200), "The booth with four microphones"),
+    ):
+        photos.locator('input[type="file"]').set_input_files(photo(tmp_path, name, colour))
+        photos.locator("#id_alt_text").fill(text)
+        photos.get_by_role("button", name="Upload the photo").click()
+        expect(page.locator(".message-success")).to_have_text("Saved.")
+    page.locator("#photos").get_by_role("button", name="Move photo 2 earlier").click()
+    expect(page.locator("#photos li img")).to_have_count(2)
+    expect(page.locator("#photos li img").first).to_have_attribute(
+        "alt", "The booth with four microphones"
+    )
+
+    # And a sound technician who serves one booking at a time.
+    add_ons = page.locator("#add-ons")
+    add_ons.locator('input[name="name"]').fill("Sound technician")
+    add_ons.get_by_label("Price per booking").fill("450")
+    add_ons.get_by_label("One booking at a time").check()
+    add_ons.get_by_role("button", name="Add the add-on").click()
+    expect(page.locator("#add-ons li").first).to_contain_text("Sound technician")
+
+    # A member sees the photos in that order, each described and loaded.
+    sign_in(page, first)
+    page.goto(reverse("bookings:resource", args=[studio.slug]))
+    images = page.locator(".resource-photos img")
+    expect(images).to_have_count(2)
+    expect(images.first).to_have_attribute("alt", "The booth with four microphones")
+    expect(images.last).to_have_attribute("alt", "The mixing desk")
+    assert images.first.evaluate("image => image.complete && image.naturalWidth") == 64
+
+    # They book two hours with the technician, then change their mind about the technician.
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=14)
+    start = availability.at_local(monday, 10 * 60)
+    page.goto(reverse("bookings:resource", args=[studio.slug]) + f"?week={monday}")
+    page.locator(f'td[data-start="{timezone.localtime(start).isoformat()}"]').get_by_role(
+        "link"
+    ).click()
+    page.get_by_label("Length").select_option(label="2 h")
+    page.get_by_label("Sound technician").check()
+    page.get_by_role("button", name="Confirm the booking").click()
+    expect(page.locator("#booking-status")).to_have_text("Confirmed")
+    expect(page.locator("#booking-add-ons")).to_contain_text("Sound technician")
+    booking = Booking.objects.get(user=first)
+    assert [row.add_on.name for row in BookingAddOn.objects.filter(booking=booking)] == [
+        "Sound technician"
+    ]
+    page.get_by_role("button", name="Remove Sound technician").click()
+    expect(page.locator(".message-success")).to_have_text(
+        "Sound technician is removed from the booking."
+    )
+    expect(page.locator("#booking-add-ons")).to_have_count(0)
+    assert BookingAddOn.objects.filter(booking=booking).count() == 0
     assert console_errors == []

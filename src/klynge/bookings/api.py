@@ -1,8 +1,10 @@
 """Resources, availability and bookings under /api/v1/.
 
 Contract: `POST /resources` (staff) answers 201 with the id; `POST /bookings` answers 201 with
-`{id, status}` or 409 with `{detail, reason}` where reason is one of taken, outside_hours,
-closed, too_short, too_long, off_grid, too_late, too_far_ahead, over_quota, unavailable.
+`{id, status}` or 409 with `{detail, reason}` where reason is one of taken, add_on_taken,
+outside_hours, closed, too_short, too_long, off_grid, too_late, too_far_ahead, over_quota,
+unavailable, not_allowed. A student books with `supervisor` (the supervisor's e-mail); bad input
+(a missing supervisor, an add-on not offered with the resource) is a 400 per field.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +21,9 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from klynge.bookings import selectors, services
-from klynge.bookings.models import Audience, BookingStatus, OverQuota, ResourceKind
+from klynge.bookings.models import AddOn, Audience, BookingStatus, OverQuota, ResourceKind
 from klynge.core.permissions import ensure_api_permission
-from klynge.ecosystem.models import Person
+from klynge.ecosystem.models import Organisation, Person
 
 MAX_ID = 2**63 - 1
 MAX_RANGE = datetime.timedelta(days=62)
@@ -48,6 +51,22 @@ class ResourceIn(Schema):
     over_quota: OverQuota | None = None
     hourly_rate: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     free_cancellation_hours: int | None = Field(None, ge=0, le=32767)
+
+
+class AddOnOut(Schema):
+    id: int
+    name: str
+    price: Decimal
+    exclusive: bool
+
+
+class PhotoOut(Schema):
+    url: str
+    alt_text: str
+
+    @staticmethod
+    def resolve_url(photo) -> str:
+        return photo.image.url
 
 
 class OpeningOut(Schema):
@@ -81,11 +100,22 @@ class ResourceOut(Schema):
     requires_approval: bool
     audience: str
     is_active: bool
+    included: str
     opening_hours: list[OpeningOut]
+    add_ons: list[AddOnOut]
+    photos: list[PhotoOut]
 
     @staticmethod
     def resolve_opening_hours(resource) -> list:
         return list(resource.opening_hours.all())
+
+    @staticmethod
+    def resolve_add_ons(resource) -> list:
+        return [a for a in resource.add_ons.all() if a.is_active]
+
+    @staticmethod
+    def resolve_photos(resource) -> list:
+        return list(resource.photos.all())
 
 
 class Period(Schema):
@@ -117,11 +147,30 @@ class BookingIn(Schema):
     end: datetime.datetime
     person: int | None = Field(None, ge=1, le=MAX_ID)
     note: str = Field("", max_length=300)
+    add_ons: list[int] = Field(
+        default_factory=list, max_length=20, description="ids of add-ons offered with the resource"
+    )
+    supervisor: str | None = Field(
+        None, max_length=254, description="students: the e-mail of their supervisor"
+    )
+    organisation: int | None = Field(
+        None, ge=1, le=MAX_ID, description="whose included hours (a member of several)"
+    )
 
 
 class BookingCreated(Schema):
     id: int
     status: str
+
+
+class BookedAddOnOut(Schema):
+    id: int = Field(alias="add_on_id")
+    name: str
+    price: Decimal
+
+    @staticmethod
+    def resolve_name(row) -> str:
+        return row.add_on.name
 
 
 class BookingOut(Schema):
@@ -133,6 +182,11 @@ class BookingOut(Schema):
     organisation: int | None = Field(None, alias="organisation_id")
     late_cancellation: bool
     no_show: bool
+    add_ons: list[BookedAddOnOut]
+
+    @staticmethod
+    def resolve_add_ons(booking) -> list:
+        return list(booking.booked_add_ons.all())
 
 
 class Refusal(Schema):
@@ -156,7 +210,7 @@ def _period(query) -> tuple[datetime.datetime, datetime.datetime]:
 @router.get("/resources", response=list[ResourceOut], summary="Bookable studios, rooms and kits")
 def list_resources(request):
     ensure_api_permission(request, "bookings.view_resource")
-    return selectors.resources_visible_to(request.auth)
+    return selectors.resources_visible_to(request.auth).prefetch_related("add_ons", "photos")
 
 
 @router.post(
@@ -188,7 +242,7 @@ def get_resource(request, resource_id: int = Path(..., ge=1, le=MAX_ID)):
 def resource_availability(
     request, query: Query[AvailabilityQuery], resource_id: int = Path(..., ge=1, le=MAX_ID)
 ):
-    resource = selectors.get_resource_for_user(request.auth, pk=resource_id)
+    resource = selectors.get_resource_for_user(request.auth, pk=resource_id, page=False)
     ensure_api_permission(request, "bookings.view_resource", resource)
     start, end = _period(query)
     avail = selectors.availability_for(resource, start, end)
@@ -226,6 +280,13 @@ def create_booking(request, payload: BookingIn):
         user = person.user
     ensure_api_permission(request, "bookings.book_resource", resource)
     start, end = _period(payload)
+    supervisor = organisation = None
+    if payload.supervisor:
+        supervisor = services.supervisor_with_email(payload.supervisor)
+    if payload.organisation is not None:
+        organisation = Organisation.objects.filter(pk=payload.organisation).first()
+        if organisation is None:
+            raise ValidationError({"organisation": [_("You cannot book for this organisation.")]})
     try:
         booking = services.create_booking(
             actor=request.auth,
@@ -234,6 +295,9 @@ def create_booking(request, payload: BookingIn):
             start=start,
             end=end,
             note=payload.note,
+            add_ons=payload.add_ons,
+            supervisor=supervisor,
+            organisation=organisation,
             base_url=request.build_absolute_uri("/")[:-1],
         )
     except services.BookingRefused as refused:
@@ -244,7 +308,7 @@ def create_booking(request, payload: BookingIn):
 @router.get("/bookings", response=list[BookingOut], summary="Your bookings, newest first")
 def list_bookings(request):
     ensure_api_permission(request, "bookings.view_own_bookings")
-    return selectors.bookings_of(request.auth)[:500]
+    return selectors.bookings_of(request.auth).prefetch_related("booked_add_ons__add_on")[:500]
 
 
 @router.get("/bookings/{booking_id}", response=BookingOut, summary="One booking")
@@ -261,3 +325,20 @@ def cancel_booking(request, booking_id: int = Path(..., ge=1, le=MAX_ID)):
     return services.cancel_booking(
         actor=request.auth, booking=booking, base_url=request.build_absolute_uri("/")[:-1]
     )
+
+
+@router.delete(
+    "/bookings/{booking_id}/add-ons/{add_on_id}",
+    response=BookingOut,
+    summary="Remove an add-on from a booking (until the free cancellation deadline; staff always)",
+)
+def remove_add_on(
+    request,
+    booking_id: int = Path(..., ge=1, le=MAX_ID),
+    add_on_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    booking = selectors.get_booking_for_user(request.auth, booking_id)
+    ensure_api_permission(request, "bookings.change_booking", booking)
+    add_on = get_object_or_404(AddOn, pk=add_on_id)
+    services.remove_add_on(actor=request.auth, booking=booking, add_on=add_on)
+    return selectors.get_booking_for_user(request.auth, booking_id)

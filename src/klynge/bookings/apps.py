@@ -10,7 +10,9 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         import datetime
 
-        from klynge.bookings import panels  # noqa: F401  (dashboard)
+        from klynge.bookings import panels, privacy  # noqa: F401  (dashboard, personal data)
         from klynge.core.periodic import Job, register
 
         register(Job("expire_booking_offers", every=datetime.timedelta(minutes=5), base_url=True))
+        # Daily: invoices a month's charges once the month has ended (idempotent).
+        register(Job("bill_booking_charges", every=datetime.timedelta(hours=24), base_url=True))

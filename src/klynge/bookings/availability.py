@@ -26,15 +26,17 @@ def after(start: datetime.datetime, minutes: int) -> datetime.datetime:
     return utc(start) + datetime.timedelta(minutes=minutes)
 
 
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    return utc(timezone.make_aware(datetime.datetime.combine(day, datetime.time())))
+def local_midnight(day: datetime.date, tz=None) -> datetime.datetime:
+    return at_local(day, 0, tz)
 
 
-def at_local(day: datetime.date, minute: int) -> datetime.datetime:
+def at_local(day: datetime.date, minute: int, tz=None) -> datetime.datetime:
     """The aware instant of `minute` minutes of wall-clock time after `day`'s midnight (1440 is
-    the next midnight)."""
+    the next midnight), in `tz` (default: the current time zone; loops pass it, because
+    looking it up costs more than the arithmetic). Like `timezone.make_aware`, an ambiguous
+    wall-clock time is the first of the two (fold=0)."""
     naive = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(minutes=minute)
-    return utc(timezone.make_aware(naive))
+    return utc(naive.replace(tzinfo=tz or timezone.get_current_timezone()))
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -71,16 +73,17 @@ def open_intervals(
     merged, so periods meeting at midnight form one. No rows: open all the time."""
     if not hours:
         return [(start, end)]
+    tz = timezone.get_current_timezone()
     by_weekday: dict[int, list] = {}
     for period in hours:
         by_weekday.setdefault(period.weekday, []).append(period)
-    day = timezone.localtime(start).date() - datetime.timedelta(days=1)
-    last = timezone.localtime(end).date()
+    day = start.astimezone(tz).date() - datetime.timedelta(days=1)
+    last = end.astimezone(tz).date()
     periods: list[Interval] = []
     while day <= last:
         for period in by_weekday.get(day.weekday(), ()):
             periods.append(
-                (at_local(day, period.opens_minute), at_local(day, period.closes_minute))
+                (at_local(day, period.opens_minute, tz), at_local(day, period.closes_minute, tz))
             )
         day += datetime.timedelta(days=1)
     clipped = [(max(s, start), min(e, end)) for s, e in merge(periods)]
@@ -110,3 +113,16 @@ def month_bounds(moment: datetime.datetime) -> tuple[datetime.datetime, datetime
     first = local.replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     return local_midnight(first), local_midnight(following)
+
+
+def overlap_lookup(resource, start: datetime.datetime, end: datetime.datetime) -> dict:
+    """Filter arguments for the bookings of `resource` whose blocked period overlaps [start,
+    end). The lower bound on blocked_start (no booking blocks longer than
+    `resource.longest_blocked`) keeps the (resource, blocked_start) index range short however
+    many bookings lie in the past: without it, the look-up reads every earlier booking."""
+    return {
+        "resource": resource,
+        "blocked_start__lt": end,
+        "blocked_start__gt": start - resource.longest_blocked,
+        "blocked_end__gt": start,
+    }

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from klynge.accounts.models import User
 from klynge.bookings import availability, services
-from klynge.bookings.models import Booking, Resource
+from klynge.bookings.models import AddOn, Booking, Resource
 
 WEEKDAYS_8_TO_20 = [(d, 8 * 60, 20 * 60) for d in range(5)] + [(5, 10 * 60, 16 * 60)]
 
@@ -27,7 +27,7 @@ RESOURCES = [
         "max_minutes": 480,
         "buffer_after_minutes": 15,
         "hours": WEEKDAYS_8_TO_20,
-        "add_ons": [("Sound technician (per booking)", Decimal("450.00"))],
+        "add_ons": [("Sound technician", Decimal("450.00"), True)],
     },
     {
         "name": "Video studio with green screen",
@@ -45,7 +45,11 @@ RESOURCES = [
         "over_quota": "bill",
         "hourly_rate": Decimal("600.00"),
         "hours": WEEKDAYS_8_TO_20,
-        "add_ons": [("Camera operator", Decimal("650.00")), ("Make-up", Decimal("300.00"))],
+        "add_ons": [
+            ("Sound technician", Decimal("450.00"), True),
+            ("Camera operator", Decimal("650.00"), True),
+            ("Make-up", Decimal("300.00"), False),
+        ],
     },
     {
         "name": "Video wall",
@@ -87,8 +91,22 @@ def load(*, now: datetime.datetime | None = None) -> int:
             actor=None, name=spec.pop("name"), kind=spec.pop("kind"), **spec
         )
         services.set_opening_hours(actor=None, resource=resource, periods=hours)
-        for name, price in add_ons:
-            services.add_add_on(actor=None, resource=resource, name=name, price=price)
+        for name, price, exclusive in add_ons:
+            # One technician (one person) serves both studios: offered with each.
+            existing = AddOn.objects.filter(name=name).first()
+            if existing is not None:
+                services.update_add_on(
+                    actor=None,
+                    add_on=existing,
+                    name=existing.name,
+                    price=existing.price,
+                    exclusive=existing.exclusive,
+                    resources=[*existing.resources.all(), resource],
+                )
+            else:
+                services.add_add_on(
+                    actor=None, resource=resource, name=name, price=price, exclusive=exclusive
+                )
         created += 1
     if not Booking.objects.exists():
         _bookings(now or timezone.now())

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from klynge.accounts.models import User
 from klynge.bookings import availability, services
-from klynge.bookings.models import Resource
+from klynge.bookings.models import AddOn, Resource
+from klynge.bookings.validators import PHOTO_MAX_BYTES
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 WEEKDAYS = [
@@ -47,22 +49,52 @@ def duration_choices(resource: Resource) -> list[tuple[int, str]]:
     return [(m, duration_label(m)) for m in range(first, last + 1, step)][:48]
 
 
-class BookingForm(forms.Form):
+class BookerFields(forms.Form):
+    """Who a booking is for: a member with several member organisations chooses whose hours
+    it uses; a student names a supervisor. Used by the booking, waiting-list and offer forms."""
+
+    organisation = forms.TypedChoiceField(label=_("Use the hours of"), coerce=int, required=False)
+    supervisor = forms.EmailField(
+        label=_("Your supervisor's e-mail"),
+        required=False,
+        help_text=_("Students book with a supervisor from a member organisation or the cluster."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = services.member_organisations(user)
+        self._organisations = {o.pk: o for o in organisations}
+        if len(organisations) > 1:
+            self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+        else:
+            del self.fields["organisation"]
+        if not services.books_as_student(user):
+            del self.fields["supervisor"]
+
+    def clean_supervisor(self):
+        email = self.cleaned_data.get("supervisor")
+        if not email:
+            return None
+        try:
+            return services.supervisor_with_email(email)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["supervisor"]) from None
+
+    def clean_organisation(self):
+        pk = self.cleaned_data.get("organisation")
+        return self._organisations.get(pk) if pk else None
+
+
+class BookingForm(BookerFields):
     start = forms.DateTimeField(
         label=_("Start"), input_formats=DATETIME_FORMATS, widget=LocalDateTimeInput()
     )
     minutes = forms.TypedChoiceField(label=_("Length"), coerce=int)
     add_ons = forms.ModelMultipleChoiceField(
         label=_("Add-ons"),
-        queryset=None,
+        queryset=AddOn.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-    )
-    organisation = forms.TypedChoiceField(label=_("Use the hours of"), coerce=int, required=False)
-    supervisor = forms.EmailField(
-        label=_("Your supervisor's e-mail"),
-        required=False,
-        help_text=_("Students book with a supervisor from a member organisation or the cluster."),
     )
     weeks = forms.IntegerField(
         label=_("Repeat weekly for (weeks)"),
@@ -72,43 +104,30 @@ class BookingForm(forms.Form):
         help_text=_("1 books this time only."),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    field_order = ["start", "minutes", "add_ons", "organisation", "supervisor", "weeks", "note"]
 
     def __init__(self, *args, resource: Resource, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.resource = resource
         self.fields["minutes"].choices = duration_choices(resource)
-        add_ons = resource.add_ons.all()
+        add_ons = [a for a in resource.add_ons.all() if a.is_active]
         if add_ons:
-            self.fields["add_ons"].queryset = add_ons
+            self.fields["add_ons"].queryset = resource.add_ons.filter(is_active=True)
+            self.fields["add_ons"].label_from_instance = add_on_label
         else:
             del self.fields["add_ons"]
-        organisations = services.member_organisations(user)
-        if len(organisations) > 1:
-            self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
-            self._organisations = {o.pk: o for o in organisations}
-        else:
-            del self.fields["organisation"]
-        if organisations or user.is_staff:
-            del self.fields["supervisor"]
-
-    def clean_supervisor(self):
-        email = self.cleaned_data.get("supervisor")
-        if not email:
-            return None
-        supervisor = User.objects.filter(email__iexact=email, is_active=True).first()
-        if supervisor is None or not services.may_supervise(supervisor):
-            raise forms.ValidationError(
-                _("No cluster staff member or member employee has this e-mail.")
-            )
-        return supervisor
-
-    def clean_organisation(self):
-        pk = self.cleaned_data.get("organisation")
-        return self._organisations.get(pk) if pk else None
 
     @property
     def end(self) -> datetime.datetime:
         return availability.after(self.cleaned_data["start"], self.cleaned_data["minutes"])
+
+
+def add_on_label(add_on: AddOn) -> str:
+    from klynge.core.templatetags.klynge import money
+
+    if add_on.price:
+        return f"{add_on.name} ({money(add_on.price)})"
+    return add_on.name
 
 
 class ChangeForm(forms.Form):
@@ -122,13 +141,19 @@ class ChangeForm(forms.Form):
         self.fields["minutes"].choices = duration_choices(resource)
 
 
-class WaitlistForm(forms.Form):
+class WaitlistForm(BookerFields):
     start = forms.DateTimeField(
         label=_("Start"), input_formats=DATETIME_FORMATS, widget=LocalDateTimeInput()
     )
     end = forms.DateTimeField(
         label=_("End"), input_formats=DATETIME_FORMATS, widget=LocalDateTimeInput()
     )
+    field_order = ["start", "end", "organisation", "supervisor"]
+
+
+class OfferForm(BookerFields):
+    """Accepting an offer: the supervisor and organisation given when joining are the
+    initial values; a student may name another supervisor."""
 
 
 class ResourceForm(forms.ModelForm):
@@ -207,7 +232,42 @@ class ClosureForm(forms.Form):
 
 class AddOnForm(forms.Form):
     name = forms.CharField(label=_("Add-on"), max_length=120)
-    price = forms.DecimalField(label=_("Price"), max_digits=10, decimal_places=2, min_value=0)
+    price = forms.DecimalField(
+        label=_("Price per booking"), max_digits=10, decimal_places=2, min_value=0
+    )
+    exclusive = forms.BooleanField(
+        label=_("One booking at a time"),
+        required=False,
+        help_text=_("A person or a single kit: it cannot serve two bookings that overlap."),
+    )
+    resources = forms.ModelMultipleChoiceField(
+        label=_("Offered with"),
+        queryset=Resource.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(
+        label=_("Photo"),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=_("What the photo shows"),
+        max_length=200,
+        help_text=_("Read aloud to people who cannot see it, e.g. “Four microphones on a desk”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["image"].help_text = _("PNG, JPEG or WebP, at most %(size)s.") % {
+            "size": filesizeformat(PHOTO_MAX_BYTES)
+        }
+
+
+class PhotoTextForm(forms.Form):
+    alt_text = forms.CharField(label=_("What the photo shows"), max_length=200)
 
 
 class ReportForm(forms.Form):

@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from klynge.bookings.validators import validate_photo
 from klynge.core.models import TimeStampedModel
 
 OVERLAP_CONSTRAINT = "bookings_booking_no_overlap"
+ADD_ON_OVERLAP_CONSTRAINT = "bookings_addon_no_overlap"
 
 
 class ResourceKind(models.TextChoices):
@@ -47,7 +49,6 @@ class Resource(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=ResourceKind.choices)
     location = models.CharField(_("location"), max_length=200, blank=True)
     capacity = models.PositiveSmallIntegerField(_("capacity (people)"), null=True, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="bookings/", blank=True)
     description = models.TextField(_("description"), blank=True)
     included = models.TextField(_("what is included"), blank=True)
     granularity_minutes = models.PositiveSmallIntegerField(
@@ -81,6 +82,11 @@ class Resource(TimeStampedModel):
         _("free cancellation until (hours before)"), default=24
     )
     is_active = models.BooleanField(_("bookable"), default=True)
+    # The longest blocked period (buffers included) any booking of the resource ever had, in
+    # minutes: a lower bound for the start of every booking that overlaps a period, so the
+    # overlap look-ups read a narrow range of the (resource, blocked_start) index instead of
+    # every earlier booking. Only ever raised (by the booking services).
+    longest_blocked_minutes = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -100,6 +106,13 @@ class Resource(TimeStampedModel):
     @property
     def buffer_after(self) -> datetime.timedelta:
         return datetime.timedelta(minutes=self.buffer_after_minutes)
+
+    @property
+    def longest_blocked(self) -> datetime.timedelta:
+        """No booking of this resource blocks longer than this (see `longest_blocked_minutes`;
+        a booking within today's limits counts too, for rows written without the services)."""
+        today = self.max_minutes + self.buffer_before_minutes + self.buffer_after_minutes
+        return datetime.timedelta(minutes=max(self.longest_blocked_minutes, today))
 
 
 class OpeningHours(models.Model):
@@ -163,10 +176,45 @@ class Closure(models.Model):
         return self.reason or str(_("Closed"))
 
 
+class ResourcePhoto(models.Model):
+    """A photo on the resource's page; staff upload several, put them in order and describe
+    each for people who cannot see it."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="bookings/%Y/", validators=[validate_photo])
+    alt_text = models.CharField(
+        _("description for screen readers"),
+        max_length=200,
+        help_text=_("What the photo shows, e.g. “Two microphones and a mixer on a desk”."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
 class AddOn(models.Model):
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="add_ons")
+    """Something booked together with a resource: a technician, a kit, make-up. Offered with
+    one or more resources; an *exclusive* add-on (one person, one kit) serves one booking at a
+    time, which the database guarantees like the resources' own no-overlap rule."""
+
+    resources = models.ManyToManyField(
+        Resource, verbose_name=_("offered with"), related_name="add_ons", blank=True
+    )
     name = models.CharField(_("name"), max_length=120)
-    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    price = models.DecimalField(_("price per booking"), max_digits=10, decimal_places=2, default=0)
+    exclusive = models.BooleanField(
+        _("one booking at a time"),
+        default=False,
+        help_text=_("A person or a single kit: it cannot serve two bookings that overlap."),
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -243,8 +291,20 @@ class Booking(TimeStampedModel):
     series = models.ForeignKey(
         BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
     )
-    add_ons = models.ManyToManyField(AddOn, verbose_name=_("add-ons"), blank=True)
+    add_ons = models.ManyToManyField(
+        AddOn, verbose_name=_("add-ons"), blank=True, through="BookingAddOn", related_name="+"
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The membership tier whose included hours the booking used, as it was when booked (reports
+    # per tier stay right after the organisation changes tier).
+    tier = models.ForeignKey(
+        "membership.Tier",
+        verbose_name=_("tier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     billable_minutes = models.PositiveIntegerField(_("minutes past the included hours"), default=0)
     invoice = models.ForeignKey(
         "membership.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -297,6 +357,41 @@ class Booking(TimeStampedModel):
         return self.status in HOLDING_STATUSES
 
 
+class BookingAddOn(models.Model):
+    """An add-on on a booking, at the price of the day. While the booking holds its slot, the
+    row holds the add-on for the booking's period (`holding`); for an exclusive add-on the
+    database refuses two holding rows that overlap: an exclusion constraint on PostgreSQL
+    (migration 0004), the booking's write transaction on SQLite."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="booked_add_ons")
+    add_on = models.ForeignKey(
+        AddOn, verbose_name=_("add-on"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    exclusive = models.BooleanField(default=False, editable=False)
+    start = models.DateTimeField(editable=False)
+    end = models.DateTimeField(editable=False)
+    holding = models.BooleanField(default=True, editable=False)
+    invoice = models.ForeignKey(
+        "membership.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("booked add-on")
+        verbose_name_plural = _("booked add-ons")
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "add_on"], name="bookings_addon_once"),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="bookings_addon_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["add_on", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.add_on} · {self.booking}"
+
+
 class WaitStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     OFFERED = "offered", _("Offered")
@@ -324,6 +419,24 @@ class WaitlistEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the booking will use when the offer is accepted: a student's supervisor, the member
+    # organisation whose hours it uses (chosen when joining; can be changed when accepting).
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        "ecosystem.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from klynge.bookings import availability
 from klynge.bookings.models import Booking, BookingStatus, Resource
-from klynge.membership.models import CURRENT_STATUSES, Membership
 
 
 def _range(start: datetime.date, end: datetime.date):
@@ -27,7 +26,7 @@ def _confirmed(start: datetime.date, end: datetime.date):
     since, until = _range(start, end)
     return (
         Booking.objects.filter(status=BookingStatus.CONFIRMED, start__lt=until, end__gt=since)
-        .select_related("resource", "organisation")
+        .select_related("resource", "organisation", "tier")
         .order_by("start")
     )
 
@@ -49,35 +48,52 @@ class UtilisationRow:
 
 
 def utilisation(start: datetime.date, end: datetime.date) -> list[UtilisationRow]:
+    """Per resource and whole week (Monday to Sunday, local time) from the week of `start` to
+    the week of `end`: the open hours (opening hours less closures) and the hours of confirmed
+    bookings within them; a booking across midnight on Sunday counts in both weeks."""
     monday = start - datetime.timedelta(days=start.weekday())
+    last_sunday = end + datetime.timedelta(days=6 - end.weekday())
     resources = list(
         Resource.objects.prefetch_related("opening_hours", "closures").order_by("name")
     )
-    booked: dict[tuple[int, datetime.date], float] = defaultdict(float)
-    for booking in _confirmed(monday, end):
-        week = timezone.localtime(booking.start).date()
-        week -= datetime.timedelta(days=week.weekday())
-        booked[(booking.resource_id, week)] += _hours(booking.start, booking.end)
-    rows = []
+    weeks = []
     week = monday
     while week <= end:
-        since = availability.local_midnight(week)
-        until = availability.local_midnight(week + datetime.timedelta(days=7))
+        weeks.append(
+            (
+                week,
+                availability.local_midnight(week),
+                availability.local_midnight(week + datetime.timedelta(days=7)),
+            )
+        )
+        week += datetime.timedelta(days=7)
+    booked: dict[tuple[int, datetime.date], list] = defaultdict(list)
+    for booking in _confirmed(monday, last_sunday):
+        for week, since, until in weeks:
+            if booking.start < until and booking.end > since:
+                booked[(booking.resource_id, week)].append(
+                    (max(booking.start, since), min(booking.end, until))
+                )
+    rows = []
+    for week, since, until in weeks:
+        iso = week.isocalendar()
         for resource in resources:
             open_ = availability.open_intervals(list(resource.opening_hours.all()), since, until)
             open_ = availability.subtract(
                 open_, [(c.start, c.end) for c in resource.closures.all()]
             )
-            iso = week.isocalendar()
+            used = availability.subtract(
+                availability.merge(booked[(resource.pk, week)]),
+                availability.subtract([(since, until)], open_),
+            )
             rows.append(
                 UtilisationRow(
                     resource=resource,
                     week=f"{iso.year}-W{iso.week:02d}",
                     open_hours=round(sum(_hours(s, e) for s, e in open_), 2),
-                    booked_hours=round(booked[(resource.pk, week)], 2),
+                    booked_hours=round(sum(_hours(s, e) for s, e in used), 2),
                 )
             )
-        week += datetime.timedelta(days=7)
     return rows
 
 
@@ -91,33 +107,70 @@ class OrganisationRow:
     billable_hours: float
 
 
+def _tier_name(booking) -> str:
+    return booking.tier.name if booking.tier else ""
+
+
 def hours_by_organisation(start: datetime.date, end: datetime.date) -> list[OrganisationRow]:
-    totals: dict[int | None, list] = {}
+    """Confirmed bookings per member organisation and the tier each booking used (the
+    organisation's tier when it was booked: one row per tier if it changed tier). Bookings
+    without an organisation (staff) are one row named "–"."""
+    totals: dict[tuple[int | None, str], list] = {}
     for booking in _confirmed(start, end):
-        key = booking.organisation_id
+        key = (booking.organisation_id, _tier_name(booking))
         name = booking.organisation.name if booking.organisation else ""
         row = totals.setdefault(key, [name, 0, 0.0, 0.0])
         row[1] += 1
         row[2] += _hours(booking.start, booking.end)
         row[3] += booking.billable_minutes / 60
-    tiers = dict(
-        Membership.objects.filter(
-            organisation_id__in=[k for k in totals if k], status__in=CURRENT_STATUSES
-        ).values_list("organisation_id", "tier__name")
-    )
     return sorted(
         (
             OrganisationRow(
-                organisation_id=key,
+                organisation_id=organisation_id,
                 organisation=name or "–",
-                tier=tiers.get(key, "") if key else "",
+                tier=tier,
                 bookings=count,
                 hours=round(hours, 2),
                 billable_hours=round(billable, 2),
             )
-            for key, (name, count, hours, billable) in totals.items()
+            for (organisation_id, tier), (name, count, hours, billable) in totals.items()
         ),
-        key=lambda r: (-r.hours, r.organisation),
+        key=lambda r: (-r.hours, r.organisation, r.tier),
+    )
+
+
+@dataclass
+class TierRow:
+    tier: str
+    organisations: int
+    bookings: int
+    hours: float
+    billable_hours: float
+
+
+def hours_by_tier(start: datetime.date, end: datetime.date) -> list[TierRow]:
+    """Confirmed bookings per membership tier (the tier each booking used when it was made);
+    "–" for bookings that used no member organisation's hours."""
+    totals: dict[str, list] = {}
+    for booking in _confirmed(start, end):
+        row = totals.setdefault(_tier_name(booking), [set(), 0, 0.0, 0.0])
+        if booking.organisation_id:
+            row[0].add(booking.organisation_id)
+        row[1] += 1
+        row[2] += _hours(booking.start, booking.end)
+        row[3] += booking.billable_minutes / 60
+    return sorted(
+        (
+            TierRow(
+                tier=tier or "–",
+                organisations=len(organisations),
+                bookings=count,
+                hours=round(hours, 2),
+                billable_hours=round(billable, 2),
+            )
+            for tier, (organisations, count, hours, billable) in totals.items()
+        ),
+        key=lambda r: (-r.hours, r.tier),
     )
 
 

@@ -13,6 +13,7 @@ from klynge.accounts.roles import Role, roles_for
 from klynge.bookings import availability
 from klynge.bookings.models import (
     HOLDING_STATUSES,
+    AddOn,
     Booking,
     BookingStatus,
     Closure,
@@ -31,11 +32,20 @@ def resources_visible_to(user) -> QuerySet[Resource]:
     return resources
 
 
-def get_resource_for_user(user, slug: str | None = None, pk: int | None = None) -> Resource:
+def get_resource_for_user(
+    user, slug: str | None = None, pk: int | None = None, *, page: bool = True
+) -> Resource:
+    """The resource, if the user may see it; `page` prefetches what its page shows (add-ons
+    on offer, closures, photos), which the HTMX week swap does not need."""
     lookup = {"slug": slug} if slug is not None else {"pk": pk}
-    return get_object_or_404(
-        resources_visible_to(user).prefetch_related("add_ons", "closures"), **lookup
-    )
+    resources = resources_visible_to(user)
+    if page:
+        resources = resources.prefetch_related(
+            Prefetch("add_ons", queryset=AddOn.objects.filter(is_active=True)),
+            "closures",
+            "photos",
+        )
+    return get_object_or_404(resources, **lookup)
 
 
 # --- Availability ---------------------------------------------------------------------------
@@ -55,22 +65,6 @@ class Availability:
         holes = [(s, e) for s, e, _b in self.busy] + [(c.start, c.end) for c in self.closures]
         return availability.subtract(self.open, availability.merge(holes))
 
-    def can_start(self, start, minutes: int, now) -> bool:
-        """Could a booking of `minutes` start here (hours, closures, buffers, notice)?"""
-        resource = self.resource
-        end = start + datetime.timedelta(minutes=minutes)
-        if start < now + datetime.timedelta(minutes=resource.notice_minutes):
-            return False
-        if not availability.covers(self.open, start, end):
-            return False
-        if availability.overlaps(((c.start, c.end) for c in self.closures), start, end):
-            return False
-        return not availability.overlaps(
-            ((s, e) for s, e, _b in self.busy),
-            start - resource.buffer_before,
-            end + resource.buffer_after,
-        )
-
 
 def availability_for(resource: Resource, start, end) -> Availability:
     """Open periods, closures and held bookings of one resource in [start, end): two queries
@@ -80,10 +74,8 @@ def availability_for(resource: Resource, start, end) -> Availability:
     )
     bookings = list(
         Booking.objects.filter(
-            resource=resource,
             status__in=HOLDING_STATUSES,
-            blocked_start__lt=end + margin,
-            blocked_end__gt=start - margin,
+            **availability.overlap_lookup(resource, start - margin, end + margin),
         )
         .only("id", "start", "end", "blocked_start", "blocked_end", "status", "user_id")
         .order_by("blocked_start")
@@ -128,12 +120,16 @@ class Week:
 def week_grid(resource: Resource, day: datetime.date, user=None, now=None) -> Week:
     """The week (Monday to Sunday) containing `day` as rows of wall-clock times and a cell per
     day: free to book one step, taken (by someone, or by the user), closed, or past. Rows span
-    the earliest opening to the latest closing of the week (07:00–22:00 if open all day)."""
+    the earliest opening to the latest closing of the week (07:00–22:00 if open all day).
+
+    Computed a day (column) at a time against only that day's bookings, closures and open
+    periods, so a cell costs a few comparisons whatever the week holds."""
     now = now or timezone.now()
+    tz = timezone.get_current_timezone()
     monday = day - datetime.timedelta(days=day.weekday())
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
-    start = availability.local_midnight(monday)
-    end = availability.local_midnight(monday + datetime.timedelta(days=7))
+    start = availability.local_midnight(monday, tz)
+    end = availability.local_midnight(monday + datetime.timedelta(days=7), tz)
     avail = availability_for(resource, start, end)
     hours = list(resource.opening_hours.all())
     if hours:
@@ -143,26 +139,47 @@ def week_grid(resource: Resource, day: datetime.date, user=None, now=None) -> We
         first, last = 7 * 60, 22 * 60
     step = resource.granularity_minutes
     step = max(step, 30) if step < 30 and (last - first) > 12 * 60 else step
+    minutes = list(range(first - first % step, last, step))
+    length = datetime.timedelta(minutes=step)
+    notice = now + datetime.timedelta(minutes=resource.notice_minutes)
+    before, after = resource.buffer_before, resource.buffer_after
     user_id = getattr(user, "pk", None)
-    rows = []
-    for minute in range(first - first % step, last, step):
+    columns = []
+    for d in days:
         cells = []
-        for d in days:
-            cell_start = availability.at_local(d, minute)
-            cell_end = cell_start + datetime.timedelta(minutes=step)
-            booking = next(
-                (b for s, e, b in avail.busy if b.start < cell_end and cell_start < b.end), None
-            )
+        day_start = availability.at_local(d, minutes[0], tz) if minutes else start
+        day_end = availability.at_local(d, last, tz) + length
+        bookings = [b for _s, _e, b in avail.busy if b.start < day_end and day_start < b.end]
+        blocked = [
+            (s, e) for s, e, _b in avail.busy if s < day_end + after and day_start - before < e
+        ]
+        closed = [
+            (c.start, c.end) for c in avail.closures if c.start < day_end and day_start < c.end
+        ]
+        open_ = [(s, e) for s, e in avail.open if s < day_end and day_start < e]
+        for minute in minutes:
+            cell_start = availability.at_local(d, minute, tz)
+            cell_end = cell_start + length
+            booking = next((b for b in bookings if b.start < cell_end and cell_start < b.end), None)
             if booking is not None:
                 state = "mine" if user_id and booking.user_id == user_id else "taken"
             elif cell_start < now:
                 state = "past"
-            elif avail.can_start(cell_start, step, now):
+            elif (
+                cell_start >= notice
+                and availability.covers(open_, cell_start, cell_end)
+                and not availability.overlaps(closed, cell_start, cell_end)
+                and not availability.overlaps(blocked, cell_start - before, cell_end + after)
+            ):
                 state = "free"
             else:
                 state = "closed"
             cells.append(Cell(start=cell_start, state=state, booking=booking))
-        rows.append((f"{minute // 60:02d}:{minute % 60:02d}", cells))
+        columns.append(cells)
+    rows = [
+        (f"{minute // 60:02d}:{minute % 60:02d}", [column[i] for column in columns])
+        for i, minute in enumerate(minutes)
+    ]
     return Week(monday=monday, days=days, rows=rows)
 
 
@@ -197,7 +214,10 @@ def bookings_visible_to(user) -> QuerySet[Booking]:
 
 def get_booking_for_user(user, pk: int) -> Booking:
     return get_object_or_404(
-        bookings_visible_to(user).prefetch_related("add_ons").select_related("supervisor"), pk=pk
+        bookings_visible_to(user)
+        .prefetch_related("booked_add_ons__add_on")
+        .select_related("supervisor", "tier"),
+        pk=pk,
     )
 
 

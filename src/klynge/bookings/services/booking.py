@@ -8,34 +8,40 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klynge.accounts.roles import Role, roles_for
 from klynge.bookings import availability
 from klynge.bookings.models import (
+    ADD_ON_OVERLAP_CONSTRAINT,
     HOLDING_STATUSES,
     OVERLAP_CONSTRAINT,
     AddOn,
     Booking,
+    BookingAddOn,
     BookingSeries,
     BookingStatus,
     Resource,
 )
-from klynge.bookings.services.billing import billable_minutes, quota_for
-from klynge.bookings.services.notifications import mail_context, notify_person
+from klynge.bookings.services.billing import billable_minutes, quota_for, recount_month
+from klynge.bookings.services.notifications import notify_person, notify_supervisor
 from klynge.bookings.services.policy import (
     BookingRefused,
+    add_on_refused,
+    add_ons_for,
     blocked_period,
+    booking_party,
+    check_add_ons,
     check_rules,
+    hold_add_ons,
+    holders_of,
     insert_holding,
     is_taken,
-    may_book,
-    may_supervise,
-    member_organisations,
-    organisation_for,
+    note_blocked_length,
     refuse,
+    release_add_ons,
     taken,
     validate_period,
 )
@@ -54,7 +60,7 @@ def create_booking(
     user,
     start,
     end,
-    add_ons: Iterable[AddOn] = (),
+    add_ons: Iterable[AddOn | int] = (),
     note: str = "",
     supervisor=None,
     organisation: Organisation | None = None,
@@ -66,47 +72,42 @@ def create_booking(
     """Books `resource` for `user` from `start` to `end` (aware datetimes).
 
     Confirmed at once, or pending when the resource needs approval. Raises BookingRefused
-    (taken, outside_hours, closed, too_short, too_long, off_grid, too_late, too_far_ahead,
-    over_quota, unavailable) or ValidationError for malformed input. Sends the confirmation
-    (with a link to the .ics) after commit.
+    (taken, add_on_taken, outside_hours, closed, too_short, too_long, off_grid, too_late,
+    too_far_ahead, over_quota, unavailable, not_allowed) or ValidationError for malformed input
+    (a student without a supervisor, an add-on not offered with the resource). Records the
+    membership tier whose hours it uses and the minutes past them. Sends the confirmation (with
+    the .ics) after commit, and tells a student's supervisor.
     """
     start, end = validate_period(start, end)
     now = availability.utc(now or timezone.now())
-    if not may_book(user, resource):
-        raise refuse("not_allowed", _("You may not book this resource."))
-    is_student_only = not member_organisations(user) and not roles_for(user).has(Role.STAFF)
-    if is_student_only:
-        if supervisor is None:
-            raise ValidationError(
-                {"supervisor": [_("Students book with a supervisor: choose one.")]}
-            )
-        if not may_supervise(supervisor) or supervisor == user:
-            raise ValidationError(
-                {"supervisor": [_("The supervisor must be cluster staff or work for a member.")]}
-            )
-    else:
-        supervisor = None
-    add_ons = list(add_ons)
-    if any(a.resource_id != resource.pk for a in add_ons):
-        raise ValidationError({"add_ons": [_("Choose add-ons of this resource.")]})
-    org = organisation_for(user, supervisor, organisation)
+    supervisor, org = booking_party(
+        user=user, resource=resource, supervisor=supervisor, organisation=organisation
+    )
+    add_ons = add_ons_for(resource, add_ons)
     # Everything that only reads runs before the write transaction, so the write lock (SQLite)
     # or the organisation's row lock (PostgreSQL) is held for as little as possible: the
     # rules, the tier's included hours, and a first look at the slot (a plainly taken slot is
     # refused without taking the lock at all). Inside, the slot is checked again.
     check_rules(resource, start, end, now)
     blocked_start, blocked_end = blocked_period(resource, start, end)
-    # Offers nobody took in time free their slot first (a cheap indexed check; the release and
-    # the next offer, in their own transaction, only when there is one).
-    if Booking.objects.filter(
-        resource=resource, status=BookingStatus.OFFERED, offer_expires_at__lte=now
-    ).exists():
+    holders = holders_of(resource, blocked_start, blocked_end)
+    if holders and all(
+        status == BookingStatus.OFFERED and expires is not None and expires <= now
+        for status, expires in holders
+    ):
+        # Only offers nobody took in time hold the slot: they free it first (the release and
+        # the next offer in their own transaction), then the slot is looked at again.
         expire_offers(now=now, resource=resource, base_url=base_url)
-    if is_taken(resource, blocked_start, blocked_end):
+        holders = holders_of(resource, blocked_start, blocked_end)
+    if holders:
         raise taken()
+    check_add_ons(add_ons, start, end)
     quota = quota_for(resource, org, start)
     with transaction.atomic():
-        if is_taken(resource, blocked_start, blocked_end):
+        # SQLite: this transaction holds the write lock, so the look again is the guarantee.
+        # PostgreSQL: the exclusion constraint is (a concurrent overlap fails the insert), so
+        # the round trip is saved.
+        if connection.vendor != "postgresql" and is_taken(resource, blocked_start, blocked_end):
             raise taken()
         billable = billable_minutes(resource, org, start, end, quota=quota)
         booking = insert_holding(
@@ -124,32 +125,32 @@ def create_booking(
                 else BookingStatus.CONFIRMED,
                 series=series,
                 note=note.strip()[:300],
+                tier=quota.tier if quota else None,
                 billable_minutes=billable,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
         )
-        if add_ons:
-            booking.add_ons.set(add_ons)
+        hold_add_ons(booking, add_ons)
         audit.record(
             actor=actor,
             action="bookings.booking.create",
             target=booking,
-            data={"start": start.isoformat(), "end": end.isoformat(), "status": booking.status},
+            data={
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "status": booking.status,
+                **({"add_ons": [a.pk for a in add_ons]} if add_ons else {}),
+            },
         )
-    # Rendered after the write transaction (SQLite's write lock is not held for templates);
-    # queue_email still sends only once an enclosing transaction (a series) commits.
-    if notify:
-        notify_person(
-            booking,
-            "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
-            base_url,
-        )
-    if supervisor is not None and supervisor.email:
-        queue_email(
-            to=supervisor.email,
-            template="bookings/emails/supervisor",
-            context={"booking": booking, **mail_context(booking, base_url)},
-        )
+        # Queued in the transaction (an outbox row; the worker renders them), so they go if
+        # and only if the booking commits.
+        if notify:
+            notify_person(
+                booking,
+                "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
+                base_url,
+            )
+        notify_supervisor(booking, base_url)
     return booking
 
 
@@ -249,19 +250,29 @@ def change_booking(*, actor, booking: Booking, start, end, now=None, base_url: s
     blocked_start, blocked_end = blocked_period(resource, start, end)
     if is_taken(resource, blocked_start, blocked_end, exclude=booking.pk):
         raise taken()
+    add_ons = [row.add_on for row in booking.booked_add_ons.select_related("add_on")]
+    check_add_ons(add_ons, start, end, exclude_booking=booking.pk)
     old = (booking.blocked_start, booking.blocked_end)
+    old_start = booking.start
     booking.billable_minutes = billable_minutes(
         resource, booking.organisation, start, end, exclude=booking.pk
     )
     booking.start, booking.end = start, end
     booking.blocked_start, booking.blocked_end = blocked_start, blocked_end
     try:
-        with transaction.atomic():
+        # No savepoint: a refusal ends the whole change anyway.
+        with transaction.atomic(savepoint=False):
             booking.save()
+            BookingAddOn.objects.filter(booking=booking).update(start=start, end=end)
+        note_blocked_length(booking)
     except IntegrityError as error:
         if OVERLAP_CONSTRAINT in str(error):
             raise taken() from None
+        if ADD_ON_OVERLAP_CONSTRAINT in str(error):
+            raise add_on_refused(next(a for a in add_ons if a.exclusive)) from None
         raise
+    if availability.month_bounds(old_start) != availability.month_bounds(start):
+        recount_month(booking.organisation, old_start)
     audit.record(
         actor=actor,
         action="bookings.booking.change",
@@ -274,9 +285,19 @@ def change_booking(*, actor, booking: Booking, start, end, now=None, base_url: s
 
 
 @transaction.atomic
-def cancel_booking(*, actor, booking: Booking, now=None, base_url: str = "") -> Booking:
+def cancel_booking(
+    *,
+    actor,
+    booking: Booking,
+    now=None,
+    base_url: str = "",
+    free: bool = False,
+    notify: bool = True,
+) -> Booking:
     """Cancels; free until `free_cancellation_hours` before the start, a late cancellation
-    after that (its hours still count towards the quota). Frees the slot for the waiting list."""
+    after that (its hours still count towards the quota and its add-ons are billed). `free`
+    (staff cancelling for the cluster's reasons, an erasure) is never late. Frees the slot and
+    the add-ons; offers the slot to the waiting list; the organisation's month is recounted."""
     now = availability.utc(now or timezone.now())
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -288,7 +309,9 @@ def cancel_booking(*, actor, booking: Booking, now=None, base_url: str = "") -> 
     if booking.status == BookingStatus.OFFERED:
         return decline_offer(actor=actor, booking=booking, now=now, base_url=base_url)
     deadline = booking.start - datetime.timedelta(hours=booking.resource.free_cancellation_hours)
-    booking.late_cancellation = booking.status == BookingStatus.CONFIRMED and now >= deadline
+    booking.late_cancellation = (
+        not free and booking.status == BookingStatus.CONFIRMED and now >= deadline
+    )
     if not booking.late_cancellation:
         booking.billable_minutes = 0
     booking.status = BookingStatus.CANCELLED
@@ -302,13 +325,17 @@ def cancel_booking(*, actor, booking: Booking, now=None, base_url: str = "") -> 
             "updated_at",
         ]
     )
+    release_add_ons(booking)
+    if not booking.late_cancellation:
+        recount_month(booking.organisation, booking.start)
     audit.record(
         actor=actor,
         action="bookings.booking.cancel",
         target=booking,
-        data={"late": booking.late_cancellation},
+        data={"late": booking.late_cancellation, **({"free": True} if free else {})},
     )
-    notify_person(booking, "cancelled", base_url)
+    if notify:
+        notify_person(booking, "cancelled", base_url)
     if booking.end > now:
         offer_freed(
             booking.resource, booking.blocked_start, booking.blocked_end, now=now, base_url=base_url
@@ -334,6 +361,9 @@ def decide_booking(
     if not approve:
         booking.billable_minutes = 0
     booking.save(update_fields=["status", "decided_by", "billable_minutes", "updated_at"])
+    if not approve:
+        release_add_ons(booking)
+        recount_month(booking.organisation, booking.start)
     audit.record(
         actor=actor,
         action="bookings.booking.approve" if approve else "bookings.booking.reject",
@@ -370,4 +400,39 @@ def mark_no_show(*, actor, booking: Booking, now=None) -> Booking:
     booking.no_show, booking.checked_in_at = True, None
     booking.save(update_fields=["no_show", "checked_in_at", "updated_at"])
     audit.record(actor=actor, action="bookings.booking.no_show", target=booking)
+    return booking
+
+
+@transaction.atomic
+def remove_add_on(*, actor, booking: Booking, add_on: AddOn, now=None) -> Booking:
+    """Takes an add-on off a booking (it is free for others at once). Its person may, until the
+    free cancellation deadline; staff at any time, unless the add-on is already invoiced."""
+    now = availability.utc(now or timezone.now())
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("resource")
+        .get(pk=booking.pk)
+    )
+    row = BookingAddOn.objects.filter(booking=booking, add_on=add_on).first()
+    if row is None:
+        raise ValidationError({"add_on": [_("This booking does not have this add-on.")]})
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        raise ValidationError({"__all__": [_("Only a current booking can be changed.")]})
+    if row.invoice_id is not None:
+        raise ValidationError(
+            {"__all__": [_("This add-on is already invoiced: issue a credit note instead.")]}
+        )
+    if not _editable(actor, booking, now):
+        raise refuse(
+            "too_late",
+            _("Add-ons can be removed until %(hours)s hours before the start.")
+            % {"hours": booking.resource.free_cancellation_hours},
+        )
+    row.delete()
+    audit.record(
+        actor=actor,
+        action="bookings.booking.remove_add_on",
+        target=booking,
+        data={"add_on": add_on.pk, "name": add_on.name, "price": str(row.price)},
+    )
     return booking

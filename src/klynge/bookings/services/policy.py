@@ -2,7 +2,8 @@
 
 `insert_holding` is the one place a booking that holds its slot is written: on PostgreSQL the
 exclusion constraint `bookings_booking_no_overlap` may refuse it (a concurrent transaction got
-there first), which becomes `BookingRefused(reason="taken")`.
+there first), which becomes `BookingRefused(reason="taken")`. `hold_add_ons` does the same for
+exclusive add-ons (`bookings_addon_no_overlap`, reason "add_on_taken").
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klynge.accounts.models import User
 from klynge.accounts.roles import Role, roles_for
 from klynge.bookings import availability
 from klynge.bookings.models import (
+    ADD_ON_OVERLAP_CONSTRAINT,
     HOLDING_STATUSES,
     OVERLAP_CONSTRAINT,
+    AddOn,
     Audience,
     Booking,
+    BookingAddOn,
     Closure,
     Resource,
 )
@@ -64,6 +69,44 @@ def may_book(user, resource: Resource) -> bool:
     if roles.has(Role.MEMBER_EMPLOYEE):
         return True
     return resource.audience == Audience.STUDENTS and roles.has(Role.STUDENT)
+
+
+def books_as_student(user) -> bool:
+    """Students (and anyone else without a member organisation who is not staff) book with a
+    supervisor, on the supervisor's organisation's hours."""
+    return not member_organisations(user) and not roles_for(user).has(Role.STAFF)
+
+
+def supervisor_with_email(email: str):
+    """The active login with this e-mail who may supervise; ValidationError on `supervisor`
+    otherwise (the booking form and the API ask for the supervisor by e-mail)."""
+    supervisor = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if supervisor is None or not may_supervise(supervisor):
+        raise ValidationError(
+            {"supervisor": [_("No cluster staff member or member employee has this e-mail.")]}
+        )
+    return supervisor
+
+
+def booking_party(*, user, resource: Resource, supervisor=None, organisation=None):
+    """Checks who books: may `user` book `resource`, has a student a supervisor who may
+    supervise, may the booking use `organisation`'s hours. Returns (supervisor or None, the
+    organisation whose included hours the booking uses or None). Every path to a booking (the
+    booking form, the API, joining the waiting list and accepting an offer) goes through it."""
+    if not may_book(user, resource):
+        raise refuse("not_allowed", _("You may not book this resource."))
+    if books_as_student(user):
+        if supervisor is None:
+            raise ValidationError(
+                {"supervisor": [_("Students book with a supervisor: choose one.")]}
+            )
+        if not may_supervise(supervisor) or supervisor == user or not supervisor.is_active:
+            raise ValidationError(
+                {"supervisor": [_("The supervisor must be cluster staff or work for a member.")]}
+            )
+    else:
+        supervisor = None
+    return supervisor, organisation_for(user, supervisor, organisation)
 
 
 def organisation_for(user, supervisor, organisation) -> Organisation | None:
@@ -143,13 +186,36 @@ def blocked_period(resource: Resource, start, end):
     return start - resource.buffer_before, end + resource.buffer_after
 
 
+def note_blocked_length(booking: Booking) -> None:
+    """Raises the resource's `longest_blocked_minutes` if this booking blocks longer (inside
+    the booking's transaction; an UPDATE that matches no row, and so locks none, almost
+    always)."""
+    seconds = (booking.blocked_end - booking.blocked_start).total_seconds()
+    minutes = -(-int(seconds) // 60) + (1 if seconds % 1 else 0)  # rounded up
+    if minutes > booking.resource.longest_blocked_minutes:
+        Resource.objects.filter(pk=booking.resource_id, longest_blocked_minutes__lt=minutes).update(
+            longest_blocked_minutes=minutes
+        )
+        booking.resource.longest_blocked_minutes = minutes
+
+
+def holders_of(resource: Resource, blocked_start, blocked_end) -> list[tuple]:
+    """(status, offer_expires_at) of up to 3 bookings holding part of the blocked period."""
+    return list(
+        Booking.objects.filter(
+            status__in=HOLDING_STATUSES,
+            **availability.overlap_lookup(resource, blocked_start, blocked_end),
+        )
+        .order_by()
+        .values_list("status", "offer_expires_at")[:3]
+    )
+
+
 def is_taken(resource: Resource, blocked_start, blocked_end, exclude: int | None = None) -> bool:
     return (
         Booking.objects.filter(
-            resource=resource,
             status__in=HOLDING_STATUSES,
-            blocked_start__lt=blocked_end,
-            blocked_end__gt=blocked_start,
+            **availability.overlap_lookup(resource, blocked_start, blocked_end),
         )
         .exclude(pk=exclude)
         .exists()
@@ -173,12 +239,89 @@ def validate_period(start, end) -> tuple[datetime.datetime, datetime.datetime]:
 
 
 def insert_holding(booking: Booking) -> Booking:
-    """Inserts in a savepoint; the exclusion constraint's refusal becomes 'taken'."""
+    """Inserts; on PostgreSQL the exclusion constraint's refusal becomes 'taken' (SQLite has no
+    such constraint: the caller checked under the write lock). Call inside the caller's atomic
+    block: a refusal ends it (no savepoint of its own, one round trip fewer each way)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             booking.save(force_insert=True)
     except IntegrityError as error:
         if OVERLAP_CONSTRAINT in str(error):
             raise taken() from None
         raise
+    note_blocked_length(booking)
     return booking
+
+
+# --- Add-ons ----------------------------------------------------------------------------------
+
+
+def add_ons_for(resource: Resource, chosen) -> list[AddOn]:
+    """The add-ons `chosen` (instances or ids) if all are offered with `resource` now;
+    ValidationError on `add_ons` otherwise."""
+    ids = {getattr(a, "pk", a) for a in chosen or ()}
+    if not ids:
+        return []
+    found = list(resource.add_ons.filter(pk__in=ids, is_active=True).order_by("name", "id"))
+    if len(found) != len(ids):
+        raise ValidationError({"add_ons": [_("Choose add-ons offered with this resource.")]})
+    return found
+
+
+def add_on_taken(add_on: AddOn, start, end, exclude_booking: int | None = None) -> bool:
+    return (
+        add_on.exclusive
+        and BookingAddOn.objects.filter(
+            add_on=add_on, exclusive=True, holding=True, start__lt=end, end__gt=start
+        )
+        .exclude(booking_id=exclude_booking)
+        .exists()
+    )
+
+
+def add_on_refused(add_on: AddOn) -> BookingRefused:
+    return refuse(
+        "add_on_taken",
+        _("%(add_on)s is booked for another booking then.") % {"add_on": add_on.name},
+    )
+
+
+def check_add_ons(add_ons, start, end, exclude_booking: int | None = None) -> None:
+    for add_on in add_ons:
+        if add_on_taken(add_on, start, end, exclude_booking):
+            raise add_on_refused(add_on)
+
+
+def hold_add_ons(booking: Booking, add_ons) -> None:
+    """Books `add_ons` with `booking` at today's prices, for the booking's period. Call inside
+    the booking's write transaction: the check and the insert are atomic on SQLite (the write
+    lock), and on PostgreSQL the exclusion constraint refuses an exclusive add-on that a
+    concurrent transaction booked meanwhile."""
+    if not add_ons:
+        return
+    check_add_ons(add_ons, booking.start, booking.end, exclude_booking=booking.pk)
+    try:
+        with transaction.atomic(savepoint=False):
+            BookingAddOn.objects.bulk_create(
+                BookingAddOn(
+                    booking=booking,
+                    add_on=add_on,
+                    price=add_on.price,
+                    exclusive=add_on.exclusive,
+                    start=booking.start,
+                    end=booking.end,
+                    holding=booking.status in HOLDING_STATUSES,
+                )
+                for add_on in add_ons
+            )
+    except IntegrityError as error:
+        if ADD_ON_OVERLAP_CONSTRAINT in str(error):
+            taken_one = next((a for a in add_ons if a.exclusive), add_ons[0])
+            raise add_on_refused(taken_one) from None
+        raise
+
+
+def release_add_ons(booking: Booking) -> None:
+    """The booking no longer holds its slot: nor do its add-ons (they stay on it, for billing
+    a late cancellation and for the record)."""
+    BookingAddOn.objects.filter(booking=booking, holding=True).update(holding=False)

@@ -1,4 +1,4 @@
-"""Resources: creating and changing them, opening hours, closures and add-ons."""
+"""Resources: creating and changing them, opening hours, closures, photos and add-ons."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from klynge.bookings.models import AddOn, Closure, OpeningHours, Resource
+from klynge.bookings.models import AddOn, Closure, OpeningHours, Resource, ResourcePhoto
+from klynge.bookings.validators import validate_photo
 from klynge.core import audit
 
-RESERVED_SLUGS = {"bookings", "offers", "feeds", "manage", "reports"}
+# Taken by the app's own pages under /studios/ and /studios/manage/.
+RESERVED_SLUGS = {"bookings", "offers", "feeds", "manage", "reports", "add-ons", "new"}
 
 
 RESOURCE_FIELDS = (
@@ -59,7 +61,6 @@ def _validate_resource(resource: Resource) -> None:
 def _unique_slug(name: str, exclude: int | None = None) -> str:
     base = slugify(name)[:100] or "resource"
     slug, n = base, 2
-    # Taken by the app's own pages under /studios/.
     while slug in RESERVED_SLUGS or Resource.objects.filter(slug=slug).exclude(pk=exclude).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
@@ -161,10 +162,197 @@ def remove_closure(*, actor, closure: Closure) -> None:
     closure.delete()
 
 
+MAX_PHOTOS = 12
+
+
 @transaction.atomic
-def add_add_on(*, actor, resource: Resource, name: str, price: Decimal = Decimal(0)) -> AddOn:
-    if not name.strip():
-        raise ValidationError({"name": [_("This field is required.")]})
-    add_on = AddOn.objects.create(resource=resource, name=name.strip(), price=price)
-    audit.record(actor=actor, action="bookings.addon.create", target=resource, data={"name": name})
+def add_photo(*, actor, resource: Resource, image, alt_text: str) -> ResourcePhoto:
+    """Adds a photo at the end of the resource's photos. The file must be a PNG, JPEG or WebP
+    image of at most 8 MB and 8000 × 8000 pixels; the description says what it shows."""
+    errors: dict[str, list[str]] = {}
+    alt_text = (alt_text or "").strip()
+    if not alt_text:
+        errors["alt_text"] = [_("Describe the photo for people who cannot see it.")]
+    elif len(alt_text) > 200:
+        errors["alt_text"] = [_("Ensure this value has at most %(max)s characters.") % {"max": 200}]
+    if image is None:
+        errors["image"] = [_("Choose a photo.")]
+    else:
+        try:
+            validate_photo(image)
+        except ValidationError as error:
+            errors["image"] = error.messages
+    # Locks the resource row (PostgreSQL), so two uploads at once get distinct positions.
+    Resource.objects.select_for_update().filter(pk=resource.pk).first()
+    count = resource.photos.count()
+    if count >= MAX_PHOTOS:
+        errors.setdefault("image", []).append(
+            _("A resource has at most %(max)s photos: remove one first.") % {"max": MAX_PHOTOS}
+        )
+    if errors:
+        raise ValidationError(errors)
+    last = resource.photos.order_by("-position").values_list("position", flat=True).first()
+    photo = ResourcePhoto(
+        resource=resource, alt_text=alt_text, position=0 if last is None else last + 1
+    )
+    photo.image.save(image.name, image, save=False)
+    photo.save()
+    audit.record(
+        actor=actor,
+        action="bookings.photo.add",
+        target=resource,
+        data={"photo": photo.pk, "alt_text": alt_text},
+    )
+    return photo
+
+
+@transaction.atomic
+def update_photo(*, actor, photo: ResourcePhoto, alt_text: str) -> ResourcePhoto:
+    alt_text = (alt_text or "").strip()
+    if not alt_text:
+        raise ValidationError({"alt_text": [_("Describe the photo for people who cannot see it.")]})
+    if alt_text != photo.alt_text:
+        photo.alt_text = alt_text[:200]
+        photo.save(update_fields=["alt_text"])
+        audit.record(
+            actor=actor,
+            action="bookings.photo.update",
+            target=photo.resource,
+            data={"photo": photo.pk, "alt_text": photo.alt_text},
+        )
+    return photo
+
+
+@transaction.atomic
+def move_photo(*, actor, photo: ResourcePhoto, step: int) -> list[ResourcePhoto]:
+    """Moves a photo one place earlier (step -1) or later (+1); the first is shown first.
+    Returns the photos in their new order."""
+    photos = list(ResourcePhoto.objects.select_for_update().filter(resource_id=photo.resource_id))
+    index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(photos):
+        photos[index], photos[target] = photos[target], photos[index]
+    for position, item in enumerate(photos):
+        item.position = position
+    ResourcePhoto.objects.bulk_update(photos, ["position"])
+    audit.record(
+        actor=actor,
+        action="bookings.photo.move",
+        target=photo.resource,
+        data={"order": [p.pk for p in photos]},
+    )
+    return photos
+
+
+@transaction.atomic
+def remove_photo(*, actor, photo: ResourcePhoto) -> None:
+    """Removes the photo and its file (after the transaction commits)."""
+    resource = photo.resource
+    audit.record(
+        actor=actor,
+        action="bookings.photo.remove",
+        target=resource,
+        data={"photo": photo.pk, "alt_text": photo.alt_text},
+    )
+    name, storage = photo.image.name, photo.image.storage
+    photo.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def _validate_add_on(name: str, price) -> tuple[str, Decimal]:
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    try:
+        price = Decimal(str(price if price is not None else 0))
+    except ArithmeticError:
+        price = None
+    if price is None or not price.is_finite() or price < 0 or price >= Decimal("1e8"):
+        errors["price"] = [_("Enter a price of 0 or more.")]
+    if errors:
+        raise ValidationError(errors)
+    return name, price
+
+
+@transaction.atomic
+def add_add_on(
+    *,
+    actor,
+    resource: Resource | None = None,
+    name: str,
+    price: Decimal = Decimal(0),
+    exclusive: bool = False,
+    resources: Iterable[Resource] = (),
+) -> AddOn:
+    """Creates an add-on offered with `resource` (and `resources`). An exclusive one (a
+    technician, a single kit) serves one booking at a time across all its resources."""
+    name, price = _validate_add_on(name, price)
+    add_on = AddOn.objects.create(name=name, price=price, exclusive=exclusive)
+    offered = [*([resource] if resource is not None else []), *resources]
+    add_on.resources.set(offered)
+    audit.record(
+        actor=actor,
+        action="bookings.addon.create",
+        target=add_on,
+        data={
+            "add_on": add_on.pk,
+            "name": name,
+            "price": str(price),
+            "exclusive": exclusive,
+            "resources": sorted(r.pk for r in offered),
+        },
+    )
+    return add_on
+
+
+@transaction.atomic
+def update_add_on(
+    *,
+    actor,
+    add_on: AddOn,
+    name: str,
+    price,
+    exclusive: bool,
+    resources: Iterable[Resource],
+    is_active: bool = True,
+) -> AddOn:
+    """Changes an add-on (and offers it again if it was withdrawn, unless `is_active` is
+    False). A new price applies to bookings made from now on (a booking keeps the price it was
+    made at); bookings already holding it keep it if it becomes exclusive."""
+    name, price = _validate_add_on(name, price)
+    add_on.name, add_on.price, add_on.exclusive = name, price, exclusive
+    add_on.is_active = is_active
+    add_on.save()
+    add_on.resources.set(list(resources))
+    audit.record(
+        actor=actor,
+        action="bookings.addon.update",
+        target=add_on,
+        data={
+            "add_on": add_on.pk,
+            "name": name,
+            "price": str(price),
+            "exclusive": exclusive,
+            "resources": sorted(r.pk for r in add_on.resources.all()),
+        },
+    )
+    return add_on
+
+
+@transaction.atomic
+def withdraw_add_on(*, actor, add_on: AddOn, resource: Resource | None = None) -> AddOn:
+    """Stops offering an add-on with `resource`, or with every resource (None). Bookings that
+    already have it keep it (and are billed for it); staff remove it from a booking there."""
+    if resource is not None:
+        add_on.resources.remove(resource)
+    else:
+        add_on.is_active = False
+        add_on.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor,
+        action="bookings.addon.withdraw",
+        target=resource or add_on,
+        data={"add_on": add_on.pk, "name": add_on.name},
+    )
     return add_on

@@ -7,7 +7,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,32 +18,47 @@ from klynge.bookings.models import (
     WaitlistEntry,
     WaitStatus,
 )
-from klynge.bookings.services.billing import billable_minutes
-from klynge.bookings.services.notifications import mail_context, notify_person
+from klynge.bookings.services.billing import billable_minutes, quota_for
+from klynge.bookings.services.notifications import (
+    notify_offer,
+    notify_person,
+    notify_supervisor,
+)
 from klynge.bookings.services.policy import (
     BookingRefused,
     blocked_period,
+    booking_party,
     check_rules,
     insert_holding,
     is_taken,
-    may_book,
-    organisation_for,
     refuse,
     validate_period,
 )
 from klynge.core import audit
-from klynge.core.emails import queue_email
 
 OFFER_VALID = datetime.timedelta(hours=4)
 
 
 @transaction.atomic
-def join_waitlist(*, actor, resource: Resource, user, start, end, now=None) -> WaitlistEntry:
-    """Puts the user on the waiting list for a taken slot (they are offered it when it frees)."""
+def join_waitlist(
+    *,
+    actor,
+    resource: Resource,
+    user,
+    start,
+    end,
+    supervisor=None,
+    organisation=None,
+    now=None,
+) -> WaitlistEntry:
+    """Puts the user on the waiting list for a taken slot (they are offered it when it frees).
+    Who may book is checked as for a booking: a student names their supervisor here, and the
+    entry keeps the supervisor and the organisation whose hours the booking will use."""
     start, end = validate_period(start, end)
     now = availability.utc(now or timezone.now())
-    if not may_book(user, resource):
-        raise refuse("not_allowed", _("You may not book this resource."))
+    supervisor, organisation = booking_party(
+        user=user, resource=resource, supervisor=supervisor, organisation=organisation
+    )
     if start <= now:
         raise refuse("too_late", _("It is too late to book this time: it has already begun."))
     if not is_taken(resource, *blocked_period(resource, start, end)):
@@ -55,7 +69,14 @@ def join_waitlist(*, actor, resource: Resource, user, start, end, now=None) -> W
         raise ValidationError(
             {"__all__": [_("You are already on the waiting list for this time.")]}
         )
-    entry = WaitlistEntry.objects.create(resource=resource, user=user, start=start, end=end)
+    entry = WaitlistEntry.objects.create(
+        resource=resource,
+        user=user,
+        start=start,
+        end=end,
+        supervisor=supervisor,
+        organisation=organisation,
+    )
     audit.record(
         actor=actor,
         action="bookings.waitlist.join",
@@ -91,18 +112,19 @@ def offer_freed(
         if is_taken(resource, blocked_start, blocked_end):
             continue
         try:
-            hold = insert_holding(
-                Booking(
-                    resource=resource,
-                    user=entry.user,
-                    start=entry.start,
-                    end=entry.end,
-                    blocked_start=blocked_start,
-                    blocked_end=blocked_end,
-                    status=BookingStatus.OFFERED,
-                    offer_expires_at=min(now + OFFER_VALID, entry.start),
+            with transaction.atomic():  # a savepoint: after a refusal the loop goes on
+                hold = insert_holding(
+                    Booking(
+                        resource=resource,
+                        user=entry.user,
+                        start=entry.start,
+                        end=entry.end,
+                        blocked_start=blocked_start,
+                        blocked_end=blocked_end,
+                        status=BookingStatus.OFFERED,
+                        offer_expires_at=min(now + OFFER_VALID, entry.start),
+                    )
                 )
-            )
         except BookingRefused:
             continue
         entry.status, entry.booking = WaitStatus.OFFERED, hold
@@ -110,28 +132,42 @@ def offer_freed(
         audit.record(
             actor=None, action="bookings.waitlist.offer", target=hold, data={"user": entry.user_id}
         )
-        if entry.user.email:
-            queue_email(
-                to=entry.user.email,
-                template="bookings/emails/offer",
-                context={
-                    "booking": hold,
-                    "entry": entry,
-                    "offer_url": base_url + reverse("bookings:offer", args=[entry.token]),
-                    **mail_context(hold, base_url),
-                },
-            )
+        notify_offer(entry, base_url)
         offered.append(entry)
     return offered
 
 
-@transaction.atomic
 def accept_offer(
     *, actor, entry: WaitlistEntry, organisation=None, supervisor=None, now=None, base_url: str = ""
 ) -> Booking:
-    """Turns a held offer into a booking (confirmed, or pending approval) after the usual rules
-    (hours, quota); raises BookingRefused when they fail and leaves the hold until it expires."""
+    """Turns a held offer into a booking (confirmed, or pending approval) after the same rules
+    as any booking: who may book (a student needs a supervisor: the one given when joining, or
+    `supervisor`), the opening hours and closures, and the included hours of the organisation
+    (the one chosen when joining, or `organisation`). Raises BookingRefused or ValidationError
+    when they fail and leaves the hold until it expires or is declined. An offer past its time
+    is released (and offered onwards) before the refusal."""
     now = availability.utc(now or timezone.now())
+    try:
+        return _accept_offer(
+            actor=actor,
+            entry=entry,
+            organisation=organisation,
+            supervisor=supervisor,
+            now=now,
+            base_url=base_url,
+        )
+    except _Expired:
+        # Outside the refused transaction, so the release is kept.
+        expire_offers(now=now, resource=entry.resource, base_url=base_url)
+        raise ValidationError({"__all__": [_("This offer has expired.")]}) from None
+
+
+class _Expired(Exception):
+    pass
+
+
+@transaction.atomic
+def _accept_offer(*, actor, entry, organisation, supervisor, now, base_url) -> Booking:
     entry = (
         WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("booking__resource")
@@ -145,15 +181,22 @@ def accept_offer(
     ):
         raise ValidationError({"__all__": [_("This offer is no longer open.")]})
     if booking.offer_expires_at and booking.offer_expires_at <= now:
-        expire_offers(now=now, resource=booking.resource, base_url=base_url)
-        raise ValidationError({"__all__": [_("This offer has expired.")]})
+        raise _Expired
     resource = booking.resource
+    supervisor, org = booking_party(
+        user=booking.user,
+        resource=resource,
+        supervisor=supervisor or entry.supervisor,
+        organisation=organisation or entry.organisation,
+    )
     check_rules(resource, booking.start, booking.end, now)
-    org = organisation_for(booking.user, supervisor, organisation)
+    quota = quota_for(resource, org, booking.start)
     booking.billable_minutes = billable_minutes(
-        resource, org, booking.start, booking.end, exclude=booking.pk
+        resource, org, booking.start, booking.end, exclude=booking.pk, quota=quota
     )
     booking.organisation = org
+    booking.supervisor = supervisor
+    booking.tier = quota.tier if quota else None
     booking.status = (
         BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED
     )
@@ -161,13 +204,15 @@ def accept_offer(
     booking.created_by = actor
     booking.save()
     entry.status = WaitStatus.BOOKED
-    entry.save(update_fields=["status"])
+    entry.supervisor, entry.organisation = supervisor, org
+    entry.save(update_fields=["status", "supervisor", "organisation"])
     audit.record(actor=actor, action="bookings.waitlist.accept", target=booking)
     notify_person(
         booking,
         "confirmation" if booking.status == BookingStatus.CONFIRMED else "pending",
         base_url,
     )
+    notify_supervisor(booking, base_url)
     return booking
 
 

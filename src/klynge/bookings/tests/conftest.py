@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.utils import translation
 
 from klynge.bookings.tests.factories import ResourceFactory
 from klynge.membership.tests.factories import MembershipFactory, TierFactory
@@ -12,6 +13,15 @@ CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 def local(*args) -> datetime.datetime:
     """An aware datetime in Copenhagen time."""
     return datetime.datetime(*args, tzinfo=CPH)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in another language (Accept-Language) leaves it active in the thread; each
+    test starts, and leaves the next one, in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

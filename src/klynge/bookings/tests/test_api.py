@@ -19,6 +19,22 @@ def at(day, hour, minute=0) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=CPH)
 
 
+DANISH_MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+
+
 def post(client, path, data):
     return client.post(path, data, content_type="application/json")
 
@@ -112,7 +128,20 @@ def test_over_quota_is_a_409_in_the_callers_language(api_client, employee, membe
         {"resource": studio.pk, "start": at(day, 17).isoformat(), "end": at(day, 20).isoformat()},
     )
     assert response.status_code == 409
-    assert response.json()["reason"] == "over_quota"
+    month = DANISH_MONTHS[day.month - 1]
+    assert response.json() == {
+        "detail": f"Fynsk Lyd ApS har 2 af sine 10 inkluderede timer tilbage i {month} {day.year}.",
+        "reason": "over_quota",
+    }
+    # The same refusal in English for a caller who asks for English.
+    english = post(
+        api_client(employee, **{"Accept-Language": "en"}),
+        "/api/v1/bookings",
+        {"resource": studio.pk, "start": at(day, 17).isoformat(), "end": at(day, 20).isoformat()},
+    )
+    assert english.json()["detail"] == (
+        f"Fynsk Lyd ApS has 2 of its 10 included hours left in {day:%B} {day.year}."
+    )
 
 
 def test_staff_book_for_a_person_and_others_may_not(

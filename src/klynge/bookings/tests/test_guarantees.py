@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from klynge.accounts import services as account_services
 from klynge.accounts.tests.factories import user_with_role
-from klynge.bookings.models import Booking, BookingStatus
+from klynge.bookings import services
+from klynge.bookings.models import Booking, BookingAddOn, BookingStatus
 from klynge.bookings.tests.conftest import CPH
 from klynge.bookings.tests.factories import BookingFactory, ResourceFactory
 from klynge.ecosystem.models import AffiliationRole
@@ -103,3 +104,90 @@ def test_the_constraint_exists_with_the_extension():
         (definition,) = cursor.fetchone()
     assert "EXCLUDE USING gist" in definition
     assert "tstzrange(blocked_start, blocked_end, '[)'::text) WITH &&" in definition
+
+
+STUDIOS = 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_requests_for_one_technician_give_one_booking(member_org, membership):
+    """40 people book 40 different studios for the same two hours, all with the one sound
+    technician: one gets the technician, 39 get a clear 409, nobody a 5xx. The studios use no
+    included hours, so no organisation lock orders the requests: on PostgreSQL only the
+    exclusion constraint stands between them."""
+    studios = [
+        ResourceFactory(name=f"Studio {n}", counts_towards_quota=False) for n in range(STUDIOS)
+    ]
+    technician = services.add_add_on(
+        actor=None, name="Sound technician", price=450, exclusive=True, resources=studios
+    )
+    secrets = []
+    for n in range(PEOPLE):
+        user = user_with_role(AffiliationRole.EMPLOYEE, member_org, email=f"t{n}@fynsklyd.example")
+        secrets.append(account_services.create_api_token(actor=user, user=user, name="t")[1])
+    start, end = _slot()
+    barrier = threading.Barrier(STUDIOS)
+    results: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def request(n):
+        client = Client(headers={"Authorization": f"Bearer {secrets[n % PEOPLE]}"})
+        body = {
+            "resource": studios[n].pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "add_ons": [technician.pk],
+        }
+        barrier.wait()
+        try:
+            response = client.post("/api/v1/bookings", body, content_type="application/json")
+            reason = response.json().get("reason", "") if response.status_code == 409 else ""
+            with lock:
+                results.append((response.status_code, reason))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(STUDIOS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert collections.Counter(results) == {(201, ""): 1, (409, "add_on_taken"): STUDIOS - 1}
+    assert Booking.objects.count() == 1
+    assert BookingAddOn.objects.filter(add_on=technician, holding=True).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_database_refuses_an_exclusive_add_on_twice_at_once():
+    """Bypasses the service: only the exclusion constraint stands between the rows."""
+    first, second = ResourceFactory(), ResourceFactory()
+    technician = services.add_add_on(
+        actor=None, name="Technician", price=0, exclusive=True, resources=[first, second]
+    )
+    kit = services.add_add_on(actor=None, name="Tripods", price=0, resources=[first, second])
+    start, end = _slot()
+    a = BookingFactory(resource=first, start=start, end=end)
+    b = BookingFactory(resource=second, start=start + datetime.timedelta(hours=1), end=end)
+
+    def row(booking, add_on, **kwargs):
+        return BookingAddOn.objects.create(
+            booking=booking,
+            add_on=add_on,
+            price=0,
+            exclusive=add_on.exclusive,
+            start=booking.start,
+            end=booking.end,
+            **kwargs,
+        )
+
+    row(a, technician)
+    with pytest.raises(IntegrityError, match="bookings_addon_no_overlap"), transaction.atomic():
+        row(b, technician)
+    # Not exclusive, or not holding (a cancelled booking's add-on), or not overlapping: fine.
+    row(a, kit)
+    row(b, kit)
+    row(b, technician, holding=False)
+    later = BookingFactory(resource=second, start=end, end=end + datetime.timedelta(hours=1))
+    row(later, technician)
+    assert BookingAddOn.objects.count() == 5

@@ -8,14 +8,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klynge.bookings import availability, feeds, selectors, services
-from klynge.bookings.forms import ChangeForm
+from klynge.bookings.forms import ChangeForm, OfferForm
+from klynge.bookings.models import AddOn, BookingStatus
 from klynge.core.forms_util import apply_service_errors
 from klynge.core.permissions import permission_required
 
@@ -72,6 +73,8 @@ def _detail(request, booking, change_form=None, status=200):
                 "minutes": booking.minutes,
             },
         )
+    may_change = request.user.has_perm("bookings.change_booking", booking)
+    is_late = now >= deadline
     return render(
         request,
         "bookings/booking_detail.html",
@@ -79,8 +82,12 @@ def _detail(request, booking, change_form=None, status=200):
             "booking": booking,
             "change_form": change_form,
             "deadline": deadline,
-            "is_late": now >= deadline,
-            "may_change": request.user.has_perm("bookings.change_booking", booking),
+            "is_late": is_late,
+            "may_change": may_change,
+            "add_ons": list(booking.booked_add_ons.all()),
+            "may_remove_add_ons": may_change
+            and booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+            and (not is_late or request.user.has_perm("bookings.manage_resources")),
             "may_mark": request.user.has_perm("bookings.mark_attendance"),
             "has_begun": booking.start <= now,
         },
@@ -133,6 +140,21 @@ def cancel_booking(request, pk, obj):
     return redirect(obj)
 
 
+@require_POST
+@permission_required("bookings.change_booking", obj=_booking)
+def remove_add_on(request, pk, obj):
+    add_on = get_object_or_404(AddOn, pk=request.POST.get("add_on") or 0)
+    try:
+        services.remove_add_on(actor=request.user, booking=obj, add_on=add_on)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(add_on)s is removed from the booking.") % {"add_on": add_on.name}
+        )
+    return redirect(obj)
+
+
 @permission_required("bookings.view_booking", obj=_booking)
 def booking_ics(request, pk, obj):
     response = HttpResponse(
@@ -150,23 +172,35 @@ def _offer(request, token, **kwargs):
 @permission_required("bookings.accept_offer", obj=_offer)
 def offer(request, token, obj):
     status = 200
+    initial = {"organisation": obj.organisation_id}
+    if obj.supervisor is not None:
+        initial["supervisor"] = obj.supervisor.email
+    form = OfferForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST":
-        try:
-            if request.POST.get("decline"):
-                if obj.booking is not None and obj.booking.status == "offered":
-                    services.decline_offer(
-                        actor=request.user, booking=obj.booking, base_url=_base_url(request)
-                    )
-                messages.success(request, _("You declined the offer."))
-                return redirect("bookings:mine")
-            booking = services.accept_offer(
-                actor=request.user, entry=obj, base_url=_base_url(request)
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            status = 409
-        else:
-            messages.success(request, _("The time is yours: booked."))
-            return redirect(booking)
+        if request.POST.get("decline"):
+            if obj.booking is not None and obj.booking.status == "offered":
+                services.decline_offer(
+                    actor=request.user, booking=obj.booking, base_url=_base_url(request)
+                )
+            messages.success(request, _("You declined the offer."))
+            return redirect("bookings:mine")
+        status = 400
+        if form.is_valid():
+            try:
+                booking = services.accept_offer(
+                    actor=request.user,
+                    entry=obj,
+                    supervisor=form.cleaned_data.get("supervisor"),
+                    organisation=form.cleaned_data.get("organisation"),
+                    base_url=_base_url(request),
+                )
+            except services.BookingRefused as refused:
+                form.add_error(None, refused.message_text)
+                status = 409
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The time is yours: booked."))
+                return redirect(booking)
         obj.refresh_from_db()
-    return render(request, "bookings/offer.html", {"entry": obj}, status=status)
+    return render(request, "bookings/offer.html", {"entry": obj, "form": form}, status=status)

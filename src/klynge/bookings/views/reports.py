@@ -18,7 +18,7 @@ from klynge.bookings.forms import WEEKDAYS, BillForm, ReportForm
 from klynge.core.permissions import permission_required
 from klynge.ecosystem.models import Organisation
 
-REPORTS = ("utilisation", "organisations", "no_shows", "hours")
+REPORTS = ("utilisation", "organisations", "tiers", "no_shows", "hours")
 
 
 def _period(request):
@@ -76,6 +76,21 @@ def report(request):
                 for r in reports.hours_by_organisation(start, end)
             ),
         )
+    if export == "tiers":
+        return _csv(
+            "hours-by-tier",
+            [
+                _("Tier"),
+                _("Organisations"),
+                _("Bookings"),
+                _("Hours"),
+                _("Hours past the quota"),
+            ],
+            (
+                (r.tier, r.organisations, r.bookings, r.hours, r.billable_hours)
+                for r in reports.hours_by_tier(start, end)
+            ),
+        )
     if export == "no_shows":
         return _csv(
             "no-shows",
@@ -109,6 +124,7 @@ def report(request):
             "end": end,
             "utilisation": reports.utilisation(start, end),
             "organisations": reports.hours_by_organisation(start, end),
+            "tiers": reports.hours_by_tier(start, end),
             "no_shows": reports.no_shows(start, end),
             "hours_grid": [
                 (WEEKDAYS[d], [(v, round(4 * v / peak)) for v in grid[d]]) for d in range(7)

@@ -22,7 +22,7 @@ def _base_url(request) -> str:
 
 
 def _resource(request, slug, **kwargs):
-    return selectors.get_resource_for_user(request.user, slug=slug)
+    return selectors.get_resource_for_user(request.user, slug=slug, page=not request.htmx)
 
 
 @public
@@ -120,7 +120,7 @@ def join_waitlist(request, slug, obj):
         initial["start"] = start.replace(tzinfo=None)
     if end is not None:
         initial["end"] = timezone.localtime(end).replace(tzinfo=None)
-    form = WaitlistForm(request.POST or None, initial=initial)
+    form = WaitlistForm(request.POST or None, initial=initial, user=request.user)
     status = 200
     if request.method == "POST":
         status = 400
@@ -132,6 +132,8 @@ def join_waitlist(request, slug, obj):
                     user=request.user,
                     start=form.cleaned_data["start"],
                     end=form.cleaned_data["end"],
+                    supervisor=form.cleaned_data.get("supervisor"),
+                    organisation=form.cleaned_data.get("organisation"),
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
