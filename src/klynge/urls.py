@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -25,6 +27,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Uploaded files (logos, studio photos): the reverse proxy serves /media/ in production
+# (docs/deploy.md); in debug mode (`make run`) Django does, so a local trial shows them too.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler403 = "klynge.core.views.permission_denied"
 handler404 = "klynge.core.views.page_not_found"

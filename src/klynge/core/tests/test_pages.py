@@ -209,3 +209,27 @@ def test_audit_log_query_count_is_constant(
 def test_unknown_page_is_a_localised_404(client):
     response = client.get("/no-such-page/", headers={"accept-language": "da"})
     assert response.status_code == 404
+
+
+def test_uploads_are_served_in_debug_mode_only(client, settings, tmp_path):
+    """`make run` (debug) shows logos and studio photos; production leaves /media/ to the proxy."""
+    from importlib import reload
+
+    from django.urls import clear_url_caches
+
+    import klynge.urls
+
+    (tmp_path / "logo.txt").write_text("a logo")
+    settings.MEDIA_ROOT = tmp_path
+    try:
+        settings.DEBUG = True
+        reload(klynge.urls)
+        clear_url_caches()
+        assert client.get("/media/logo.txt").getvalue() == b"a logo"
+        settings.DEBUG = False
+        reload(klynge.urls)
+        clear_url_caches()
+        assert client.get("/media/logo.txt").status_code == 404
+    finally:
+        reload(klynge.urls)
+        clear_url_caches()
