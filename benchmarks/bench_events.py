@@ -1,34 +1,41 @@
-"""The public event page and the registration POST through `klynge serve`, as pretix was measured.
+"""The public event page and the registration POST through `klynge serve`, side by side with pretix.
 
-Run with `.venv/bin/python benchmarks/bench_events.py [--seconds 20] [--clients 32]
-[--database-url postgres://.../EMPTY_SCRATCH_DB] [--serve-args "..."]`.
-It builds a scratch database in a temporary directory (SQLite; or the PostgreSQL database in
---database-url, which it migrates and fills, so point it at an empty scratch database, never
-var/ or a real one), creates one published event with 100,000 seats, a staff API token and
-enough people, starts `klynge serve` (gunicorn, 2 workers x 4 threads, and the task worker that
-sends the confirmation e-mails) and measures, with N concurrent keep-alive clients:
+Run with `.venv/bin/python benchmarks/bench_events.py [--pretix] [--backends sqlite,postgresql]
+[--database-url postgres://.../EMPTY_SCRATCH_DB --reset-database] [--seconds 25]
+[--post-seconds 20] [--clients 32] [--serve-args "..."]`.
 
-- GET /healthz (a bare view: what server and load generator can do at all, for scale),
-- GET /events/<slug>/ (anonymous, the public event page) at c=8 and c=N, with `hey` (the load
-  generator pretix's benchmark uses; Debian package `hey`) when it is installed, else with the
-  Python generator below,
-- the same page with `?utm_source=bench`, which is rendered every time (only `tz` is served
-  from the stored copies), to show what the cache in events/cache.py saves,
-- POST /api/v1/events/<id>/registrations {"person": ID} (staff token; a new person each) at c=8
-  and c=N, always with the Python generator: `hey` sends the same body every time, and every
-  registration needs its own person. It is one thread driving all connections with `selectors`,
-  so it takes far less of the 2 CPUs it shares with the server than a thread per client.
+With `--pretix`, pretix 2026.8 is built and measured *in the same run* by
+`../shared/bench/pretix/bench.sh` (gunicorn with 2 sync workers; PostgreSQL with Redis, or
+SQLite), once per backend just before Klynge on that backend, and the ratios are computed from
+those figures; without it, from the figures in ../shared/bench/pretix/RESULTS.md.
+
+For each backend it builds a scratch database (SQLite in a temporary directory; or the
+PostgreSQL database in --database-url, which it migrates and fills, so point it at an empty
+scratch database, never var/ or a real one; --reset-database empties it first), creates one
+published event with 100,000 seats, a staff API token and enough people, starts `klynge serve`
+(gunicorn, 2 workers x 4 threads, and the task worker that sends the confirmation e-mails) and
+measures as bench.sh measures pretix:
+
+- GET /events/<slug>/ (anonymous, the public event page), after 5 s of warm-up, for 25 s at
+  c=8 and at c=32 with `hey -t 30` (the load generator bench.sh uses; Debian package `hey`),
+- POST /api/v1/events/<id>/registrations {"person": ID} (staff token; a new person each) for
+  20 s at c=8 (pretix: orders at c=8) and at c=32, with the Python generator below: `hey`
+  sends the same body every time and every registration needs its own person. It is one
+  thread driving all connections with `selectors`, so it takes little of the 2 CPUs it shares
+  with the server.
+
+Without --pretix it also measures GET /healthz (what server and load generator do at all) and
+the page with `?utm_source=bench`, which is rendered every time (only `tz` is served from the
+stored copies), to show what the cache in events/cache.py saves.
 
 The access log is off by default (`--serve-args "--no-access-log"`): behind the reverse proxy
 of a real deployment, which logs every request anyway, gunicorn's own log costs a third of the
 page's throughput on 2 CPUs. `--serve-args ""` measures `klynge serve` exactly as `make run`
 starts it.
 
-It prints req/s, p50/p95/p99 and the 5xx count for each, checks in the database that no more
-registrations were confirmed than seats, and the ratios against pretix 2026.8's figures measured
-on this machine (../shared/bench/pretix/RESULTS.md: event page ~29.5 req/s at c=32 on PG,
-orders 14.1/s at c=8 on PG; 28.1 and 12.5 on SQLite). A same-run pretix measurement is
-`bash ../shared/bench/pretix/bench.sh` (about 9 minutes).
+It prints req/s, p50/p95/p99 and the 5xx count for each, the machine's load average before and
+after each part (the 2 CPUs are shared), checks in the database that no more registrations were
+confirmed than seats, and the ratios against pretix (orders: pretix's 201 answers per second).
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PRETIX = {  # (event page req/s at c=32, orders/s at c=8), by backend, from RESULTS.md
+PRETIX_ANCHORS = {  # (page req/s at c=32, orders/s at c=8) by backend, from RESULTS.md
     "postgresql": (29.5, 14.1),
     "sqlite": (28.1, 12.5),
 }
@@ -255,26 +262,27 @@ def _wait_for(port, server) -> None:
     raise SystemExit("the server did not answer")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--database-url", default="", help="an EMPTY scratch PostgreSQL database")
-    parser.add_argument("--seats", type=int, default=100_000)
-    parser.add_argument(
-        "--generator", choices=["auto", "hey", "python"], default="auto",
-        help="GET load generator: hey when installed (auto), else the Python one",
-    )  # fmt: skip
-    parser.add_argument(
-        "--serve-args", default="--no-access-log", help="extra arguments for `klynge serve`"
-    )
-    parser.add_argument(
-        "--only", choices=["all", "get", "post"], default="all",
-        help="run only the page (get) or registration (post) measurements",
-    )  # fmt: skip
-    args = parser.parse_args()
-    use_hey = args.generator == "hey" or (args.generator == "auto" and shutil.which("hey"))
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 min): the CPUs are shared with other work."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
+
+def _reset_postgres(url: str) -> None:
+    """Empties the scratch PostgreSQL database (drops and recreates its public schema)."""
+    code = (
+        "import sys, psycopg\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+        "    c.execute('DROP SCHEMA public CASCADE'); c.execute('CREATE SCHEMA public')\n"
+    )
+    subprocess.run([PYTHON, "-c", code, url], check=True)
+
+
+def run_klynge(args, database_url: str = "") -> dict:
+    """Sets up a scratch database, serves Klynge and measures it; returns the figures."""
+    use_hey = args.generator == "hey" or (args.generator == "auto" and shutil.which("hey"))
     data_dir = tempfile.mkdtemp(prefix="klynge-bench-events-")
     port = _free_port()
     env = {
@@ -290,18 +298,21 @@ def main() -> None:
         "PYTHONPATH": str(ROOT / "src"),
     }
     env.pop("DATABASE_URL", None)
-    if args.database_url:
-        env["DATABASE_URL"] = args.database_url
-    backend = "postgresql" if args.database_url.startswith("postgres") else "sqlite"
+    if database_url:
+        if args.reset_database:
+            _reset_postgres(database_url)
+        env["DATABASE_URL"] = database_url
+    backend = "postgresql" if database_url.startswith("postgres") else "sqlite"
     manage = [PYTHON, "-m", "klynge"]
     quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL}
     subprocess.run([*manage, "migrate", "--no-input"], **quiet)
     subprocess.run([*manage, "collectstatic", "--no-input"], **quiet)
-    people = int(args.seconds * 2 * 600) + 2000  # more than the POST runs can use
+    people = int(args.seconds * 2 * 800) + 2000  # more than the POST runs can use
     setup = _run(env, SETUP, people, args.seats)
     log_path = Path(data_dir) / "serve.log"
     serve = [*manage, "serve", "--port", str(port), "--workers", "2", "--no-periodic"]
     serve += args.serve_args.split()
+    load_before = _load()
     with open(log_path, "w") as log:
         # As `make run` serves Klynge: gunicorn (access log on stdout, here a file) and the
         # task worker that sends the confirmation e-mails the registrations queue.
@@ -327,19 +338,22 @@ def main() -> None:
             request = _request("GET", path, port)
             return lambda seconds, clients: raw_load(port, seconds, clients, lambda n: request)
 
-        get(page)(5, 8)  # warm up both workers (the first request loads the URLs and views)
+        get(page)(5, 8)  # warm up both workers, as pretix's bench.sh does (5 s at c=8)
+        raw_load(port, 2, 2, post)  # and the registration path (pretix: 3 s at c=2)
         c = args.clients
         results = {}
         if args.only in ("all", "get"):
-            # What the server and load generator do at all (a bare view), for scale.
-            results[f"GET /healthz c={c}"] = get("/healthz")(args.seconds / 2, c)
+            if not args.pretix:  # what server and load generator do at all, for scale
+                results[f"GET /healthz c={c}"] = get("/healthz")(args.seconds / 2, c)
             results["GET event page c=8"] = get(page)(args.seconds, 8)
             results[f"GET event page c={c}"] = get(page)(args.seconds, c)
-            # The same page rendered every time (an unknown parameter is never served stored).
-            results[f"GET page, rendered c={c}"] = get(page + "?utm_source=bench")(args.seconds, c)
+            if not args.pretix:  # rendered every time (unknown parameters are never stored)
+                results[f"GET page, rendered c={c}"] = get(page + "?utm_source=bench")(
+                    args.seconds, c
+                )
         if args.only in ("all", "post"):
-            results["POST registration c=8"] = raw_load(port, args.seconds, 8, post)
-            results[f"POST registration c={c}"] = raw_load(port, args.seconds, c, post)
+            results["POST registration c=8"] = raw_load(port, args.post_seconds, 8, post)
+            results[f"POST registration c={c}"] = raw_load(port, args.post_seconds, c, post)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -351,37 +365,194 @@ def main() -> None:
         after = log_lines[errors[0] + 1 : errors[0] + 80]
         first_error = next((line for line in after if not line.startswith((" ", "\t"))), "")
     shutil.rmtree(data_dir, ignore_errors=True)
+    return {
+        "backend": backend,
+        "results": results,
+        "check": check,
+        "tracebacks": len(errors),
+        "first_error": first_error,
+        "serve": " ".join(serve[3:]),
+        "generator": "hey " + _hey_version() if use_hey else "Python (selectors)",
+        "load": f"{load_before} -> {_load()}",
+    }
 
-    pretix_get, pretix_post = PRETIX[backend]
+
+# --- pretix in the same run (../shared/bench/pretix/bench.sh) ---------------------------------
+
+PRETIX_BENCH = ROOT.parent / "shared" / "bench" / "pretix" / "bench.sh"  # ../shared beside us
+PRETIX_BACKEND = {"sqlite": "sqlite", "postgresql": "pg"}
+
+
+def _hey_file(path: Path) -> dict | None:
+    """The figures of one `hey` output file that pretix's bench.sh wrote."""
+    if not path.exists():
+        return None
+    out = path.read_text()
+    statuses = {int(code): int(n) for code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
+    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\s+(?:Get|Post) ", out))
+    if errors:
+        statuses[599] = errors
+    latency = dict(re.findall(r"(\d+)% in ([\d.]+) secs", out))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rps is None or "99" not in latency:
+        return None
+    total = sum(statuses.values())
+    ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
+    return {
+        "requests": total,
+        "rps": float(rps.group(1)),
+        "ok_rps": float(rps.group(1)) * ok / total if total else 0.0,
+        "p50": float(latency["50"]) * 1000,
+        "p95": float(latency["95"]) * 1000,
+        "p99": float(latency["99"]) * 1000,
+        "statuses": dict(sorted(statuses.items())),
+        "5xx": sum(c for s, c in statuses.items() if s >= 500),
+    }
+
+
+def run_pretix(args, backend: str) -> dict:
+    """Builds pretix 2026.8 for `backend` and measures it with its own bench.sh (page at c=8
+    and c=32 for 25 s, orders at c=8 for 20 s, the 300-order race); returns its figures."""
+    work = Path(args.pretix_dir)
+    short = PRETIX_BACKEND[backend]
+    env = {**os.environ, "PRETIX_BENCH_DIR": str(work), "BACKENDS": short}
+    log = work / f"bench-{short}.log"
+    work.mkdir(parents=True, exist_ok=True)
+    load_before = _load()
+    with open(log, "w") as out:
+        subprocess.run(["bash", str(args.pretix_bench)], env=env, stdout=out, stderr=out)
+    results_dir = work / "results"
+    results = {
+        "GET event page c=8": _hey_file(results_dir / f"{short}-get-c8.txt"),
+        "GET event page c=32": _hey_file(results_dir / f"{short}-get-c32.txt"),
+        "POST order c=8": _hey_file(results_dir / f"{short}-post-c8.txt"),
+    }
+    oversell = results_dir / "oversell.txt"
+    return {
+        "results": {name: r for name, r in results.items() if r is not None},
+        "race": oversell.read_text().strip() if oversell.exists() else "",
+        "load": f"{load_before} -> {_load()}",
+        "log": str(log),
+    }
+
+
+def _row(name, r, ratio="") -> str:
+    return (
+        f"{name:34} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
+        f"{r['5xx']:5d}  {ratio:>8}  {r['statuses']}"
+    )
+
+
+HEADER = (
+    f"{'test':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'5xx':>5}  "
+    f"{'x pretix':>8}  statuses"
+)
+
+
+def _print_klynge(run: dict, args, pretix: dict | None) -> None:
+    backend = run["backend"]
     print(
-        f"Klynge events through `klynge serve` (gunicorn, 2 workers; {' '.join(serve[3:])}), "
-        f"{backend}, {args.seconds:.0f} s per run, Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs shared with the load generator"
+        f"\nKlynge events through `klynge serve` ({run['serve']}), {backend}, "
+        f"GET {args.seconds:.0f} s / POST {args.post_seconds:.0f} s per run, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs shared with the load "
+        f"generator; load average {run['load']}"
     )
     print(
-        f"load generators: GET {'hey ' + _hey_version() if use_hey else 'Python (selectors)'}; "
-        "POST Python (selectors; hey sends one body, every registration needs its own person)"
+        f"load generators: GET {run['generator']}; POST Python (selectors; hey sends one body, "
+        "every registration needs its own person)"
     )
-    print(f"{'test':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'5xx':>5}  "
-          f"{'x pretix':>8}  statuses")  # fmt: skip
-    for name, r in results.items():
-        ratio = r["rps"] / (pretix_get if name.startswith("GET") else pretix_post)
-        if "healthz" in name:
-            ratio = float("nan")
-        print(
-            f"{name:30} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
-            f"{r['5xx']:5d}  {ratio:8.1f}  {r['statuses']}"
-        )
+    if pretix and pretix["results"]:
+        anchor_get = pretix["results"].get("GET event page c=32", {}).get("rps")
+        anchor_get8 = pretix["results"].get("GET event page c=8", {}).get("rps")
+        anchor_post = pretix["results"].get("POST order c=8", {}).get("ok_rps")
+        source = "measured in this run"
+    else:
+        anchor_get8, (anchor_get, anchor_post) = None, PRETIX_ANCHORS[backend]
+        source = "RESULTS.md"
+    print(HEADER)
+    for name, r in run["results"].items():
+        if name.startswith("GET event page c=8"):
+            anchor = anchor_get8 or anchor_get
+        elif name.startswith("GET event page"):
+            anchor = anchor_get
+        elif name.startswith("POST"):
+            anchor = anchor_post
+        else:
+            anchor = None
+        ratio = f"{r['rps'] / anchor:.1f}" if anchor else ""
+        print(_row(name, r, ratio))
+    check = run["check"]
     print(
-        f"pretix anchors ({backend}, ../shared/bench/pretix/RESULTS.md): event page "
-        f"{pretix_get} req/s at c=32, orders {pretix_post}/s at c=8. Database after the runs: "
-        f"{check['confirmed']} confirmed of {check['capacity']} seats, "
-        f"{check['registrations']} registrations; {len(errors)} tracebacks in the server log."
+        f"pretix anchors ({backend}, {source}): event page {anchor_get8 or '-'} req/s at c=8, "
+        f"{anchor_get} at c=32, orders {anchor_post}/s (201 only) at c=8. Database after the "
+        f"runs: {check['confirmed']} confirmed of {check['capacity']} seats, "
+        f"{check['registrations']} registrations; {run['tracebacks']} tracebacks in the server log."
     )
-    if first_error:
-        print(f"first traceback in the server log: {first_error}")
+    if run["first_error"]:
+        print(f"first traceback in the server log: {run['first_error']}")
     if check["confirmed"] > check["capacity"]:
         raise SystemExit("OVERSOLD")
+
+
+def _print_pretix(backend: str, pretix: dict) -> None:
+    print(f"\npretix 2026.8 ({backend}) by bench.sh in this run; load average {pretix['load']}")
+    print(HEADER)
+    for name, r in pretix["results"].items():
+        print(_row(name, r))
+    if pretix["race"]:
+        print(pretix["race"])
+    if not pretix["results"]:
+        print(f"pretix did not produce figures; see {pretix['log']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=25, help="per GET run (pretix: 25)")
+    parser.add_argument("--post-seconds", type=float, default=20, help="per POST run (pretix: 20)")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--database-url", default="", help="an EMPTY scratch PostgreSQL database")
+    parser.add_argument(
+        "--reset-database", action="store_true",
+        help="drop and recreate the public schema of --database-url first (a scratch database!)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--backends", default="",
+        help="sqlite,postgresql: measure both (postgresql needs --database-url); "
+        "default: sqlite, or postgresql when --database-url is given",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pretix", action="store_true",
+        help="also build and measure pretix with ../shared/bench/pretix/bench.sh in this run, "
+        "before Klynge on each backend, and compute the ratios from those figures",
+    )  # fmt: skip
+    parser.add_argument("--pretix-bench", default=str(PRETIX_BENCH))
+    parser.add_argument("--pretix-dir", default=str(Path(tempfile.gettempdir()) / "pretix-anchor"))
+    parser.add_argument("--seats", type=int, default=100_000)
+    parser.add_argument(
+        "--generator", choices=["auto", "hey", "python"], default="auto",
+        help="GET load generator: hey when installed (auto), else the Python one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--serve-args", default="--no-access-log", help="extra arguments for `klynge serve`"
+    )
+    parser.add_argument(
+        "--only", choices=["all", "get", "post"], default="all",
+        help="run only the page (get) or registration (post) measurements",
+    )  # fmt: skip
+    args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if b] or [
+        "postgresql" if args.database_url else "sqlite"
+    ]
+    if "postgresql" in backends and not args.database_url:
+        raise SystemExit("--backends postgresql needs --database-url (an empty scratch database)")
+    print(f"started {time.strftime('%Y-%m-%d %H:%M:%S')}, load average {_load()}")
+    for backend in backends:
+        pretix = run_pretix(args, backend) if args.pretix else None
+        if pretix is not None:
+            _print_pretix(backend, pretix)
+        run = run_klynge(args, args.database_url if backend == "postgresql" else "")
+        _print_klynge(run, args, pretix)
+    print(f"\nfinished {time.strftime('%Y-%m-%d %H:%M:%S')}, load average {_load()}")
 
 
 def _hey_version() -> str:
