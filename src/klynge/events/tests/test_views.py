@@ -153,7 +153,7 @@ def test_my_registrations_constant_queries(client, employee, rows, django_assert
         services.register(actor=None, event=EventFactory(), person=person)
     client.force_login(employee)
     client.get(reverse("events:mine"))  # warms the session
-    with django_assert_num_queries(4):  # session, user, roles, registrations
+    with django_assert_num_queries(5):  # session, user, roles, registrations, calendar token
         response = client.get(reverse("events:mine"))
     assert response.content.decode().count("data-registration=") == rows
 
