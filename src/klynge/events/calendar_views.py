@@ -90,7 +90,8 @@ def partner_calendars(request):
 def partner_calendar_import(request, pk):
     """Imports a partner's calendar now, from an uploaded .ics or from its address."""
     source = get_object_or_404(CalendarSource, pk=pk)
-    form = CalendarImportForm(request.POST or None, request.FILES or None)
+    bound = request.method == "POST"
+    form = CalendarImportForm(request.POST if bound else None, request.FILES if bound else None)
     result, status = None, 200
     if request.method == "POST":
         status = 400

@@ -31,8 +31,8 @@ from klynge.events.forms import (
     ReminderForm,
     StaffRegistrationForm,
 )
-from klynge.events.models import Question, Recording, RegistrationStatus, Reminder, TicketCategory
 from klynge.events.jsonld import event_json_ld
+from klynge.events.models import Question, Recording, RegistrationStatus, Reminder, TicketCategory
 from klynge.events.selectors import (
     answer_columns,
     badge_registrations,

@@ -15,8 +15,8 @@ from django.utils.text import slugify
 
 from klynge.core import periodic
 from klynge.ecosystem.models import Person
-from klynge.events import services
 from klynge.ecosystem.tests.factories import AffiliationFactory, OrganisationFactory
+from klynge.events import services
 from klynge.events.models import Feedback, Notification, Recording, Registration, Reminder
 from klynge.events.tests.factories import EventFactory
 from klynge.schedule.tests.factories import SessionFactory
