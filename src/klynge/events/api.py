@@ -220,7 +220,8 @@ def update_event(request, event_id: int, payload: EventPatch):
         data["starts_at"] = _aware(data.pop("start"), event.time_zone)
     if "end" in data:
         data["ends_at"] = _aware(data.pop("end"), event.time_zone)
-    return services.update_event(actor=request.auth, event=event, **data)
+    services.update_event(actor=request.auth, event=event, **data)
+    return Event.objects.get(pk=event.pk)  # times as stored (UTC), as POST answers
 
 
 @router.post("/events/{event_id}/publish", response=EventDetailOut, summary="Publish (staff)")

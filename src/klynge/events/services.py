@@ -106,6 +106,8 @@ def _apply(event: Event, fields: dict) -> None:
     opens, closes = event.registration_opens_at, event.registration_closes_at
     if opens and closes and closes < opens:
         errors["registration_closes_at"] = [_("Registration cannot close before it opens.")]
+    if event.capacity is not None and event.capacity < event.seats_taken:
+        errors["capacity"] = [_too_few_seats(event.seats_taken)]
     if errors:
         raise ValidationError(errors)
     event.full_clean(exclude=["co_organisers", "sdgs"])
@@ -143,12 +145,10 @@ def update_event(*, actor, event: Event, **fields) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if "status" in fields:
         raise ValueError("Use publish_event or cancel_event to change the status.")
-    _apply(event, fields)
     # The seats taken are read with the event's row locked (a registration takes a seat with
-    # an UPDATE of that row, so it waits or has already counted); the database's check
-    # constraint refuses it anyway.
-    if event.capacity is not None and event.capacity < event.seats_taken:
-        raise ValidationError({"capacity": [_too_few_seats(event.seats_taken)]})
+    # an UPDATE of that row, so it waits or has already counted), and _apply refuses fewer
+    # seats than that; the database's check constraint refuses it anyway.
+    _apply(event, fields)
     try:
         with transaction.atomic():
             event.save()

@@ -185,7 +185,7 @@ def test_staff_add_a_partner_calendar_check_and_import_it(client, staff, feed):
     assert [str(m) for m in response.context["messages"]] == [
         f"FabLab Cottbus: {checked['created']} new, 0 changed, 0 unchanged, 0 removed."
     ]
-    assert 'data-source="%d"' % source.pk in response.content.decode()
+    assert f'data-source="{source.pk}"' in response.content.decode()
     # The public calendar shows them as partner events; the page sends people to the partner.
     client.logout()
     listing = client.get(reverse("events:list")).content.decode()
