@@ -9,7 +9,7 @@ class ScheduleConfig(AppConfig):
 
     def ready(self) -> None:
         from klynge.events.calendar import register_personal_part
-        from klynge.schedule import panels  # noqa: F401  (registers the dashboard panel)
+        from klynge.schedule import panels, privacy  # noqa: F401  (dashboard panel, personal data)
         from klynge.schedule.ical import agenda_components
 
         # The starred sessions go into the person's own calendar feed across all events.
