@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from klynge.core import audit
@@ -112,7 +113,11 @@ def invitations(request, slug, obj):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _("%(count)s people invited.") % {"count": len(made)})
+            messages.success(
+                request,
+                ngettext("%(count)s person invited.", "%(count)s people invited.", len(made))
+                % {"count": len(made)},
+            )
             return redirect("events:invitations", obj.slug)
     return _invitations_page(request, obj, form, status=400)
 

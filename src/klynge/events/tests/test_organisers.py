@@ -104,7 +104,7 @@ def test_invited_people_see_the_event_and_register_others_do_not(
     assert not Invitation.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"emails": guest.email.upper()}, follow=True)
-    assert [str(m) for m in response.context["messages"]] == ["1 people invited."]
+    assert [str(m) for m in response.context["messages"]] == ["1 person invited."]
     (message,) = mail.outbox
     assert (message.to, message.subject) == ([guest.email], "You are invited: Board dinner")
     assert f"http://testserver{page}" in message.body
