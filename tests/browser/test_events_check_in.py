@@ -11,7 +11,6 @@ import os
 import re
 
 import pytest
-import segno
 from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
@@ -21,6 +20,7 @@ from klynge.ecosystem.tests.factories import PersonFactory
 from klynge.events import services
 from klynge.events.models import Registration
 from klynge.events.tests.factories import EventFactory
+from klynge.events.tickets import ticket_qr
 from tests.browser import test_roles
 from tests.browser.test_roles import CHROMIUM_ARGS, CSP_LISTENER, TIMEOUT_MS, submit_login
 
@@ -35,7 +35,7 @@ PHONE = {"width": 390, "height": 844}
 def _y4m(code: str) -> bytes:
     """Ten frames (640x480, 4:2:0) of a white picture with the ticket's QR code in the middle."""
     qr = io.BytesIO()
-    segno.make(code, error="m").save(qr, kind="png", scale=8, border=4)
+    ticket_qr(code).save(qr, kind="png", scale=8, border=4)  # as on the ticket
     picture = Image.new("RGB", (640, 480), "white")
     code_image = Image.open(qr).convert("RGB")
     picture.paste(code_image, ((640 - code_image.width) // 2, (480 - code_image.height) // 2))

@@ -1,10 +1,13 @@
 """Writes to events and registrations.
 
-Seats: every registration write locks the event row first (SELECT ... FOR UPDATE on
-PostgreSQL; on SQLite `atomic()` takes the database's write lock, transaction_mode IMMEDIATE),
-then counts the seats taken (confirmed registrations and outstanding offers). Registrations for
-one event are therefore decided one after the other and an event is never oversold, while
-every free seat goes to the next person (no one is refused or waitlisted while a seat is free).
+Seats: each event (and ticket type) keeps a counter of the seats taken, `seats_taken`, changed
+only here. A registration is inserted first and takes its seat last, with one conditional
+`UPDATE ... SET seats_taken = seats_taken + 1 WHERE seats_taken < capacity` (`_take_seat`): on
+PostgreSQL the event's row is locked only from that statement to the commit; on SQLite
+`atomic()` takes the database's write lock (transaction_mode IMMEDIATE). When the UPDATE finds
+no seat, the decision is made again with the row locked (SELECT ... FOR UPDATE), so a seat
+freed in the meantime is never left unsold while someone is waitlisted or refused. A check
+constraint (`seats_taken <= capacity`) lets the database refuse fewer seats than are taken.
 E-mails are queued after commit: a rolled-back registration sends nothing.
 """
 
