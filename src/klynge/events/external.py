@@ -204,8 +204,9 @@ def import_calendar(
     dry_run: bool = False,
 ) -> CalendarImportResult:
     """Imports the events of `data` (an .ics file) as external events of `source`: creates the
-    new occurrences, updates the changed ones and removes those of the window [since, until)
-    that are no longer in the feed. All or nothing; `dry_run` reports without changing."""
+    new occurrences, updates the changed ones and removes those no longer in the feed, of the
+    window from `since` to `until` (an event is in it when it overlaps it). All or nothing;
+    `dry_run` reports without changing."""
     now = timezone.now()
     since = since or now - datetime.timedelta(days=365)
     until = until or now + datetime.timedelta(days=365)
@@ -258,7 +259,7 @@ def import_calendar(
         gone = [
             event.pk
             for uid, event in existing.items()
-            if uid not in seen and since <= event.starts_at < until
+            if uid not in seen and event.ends_at > since and event.starts_at < until
         ]
         result.created, result.updated, result.removed = len(new), len(changed), len(gone)
         if dry_run:

@@ -41,13 +41,14 @@ def source(db):
 
 
 def _first_saturdays(since, until) -> list[datetime.datetime]:
-    """14:00 in Berlin on the first Saturday of every month, within [since, until)."""
+    """14:00 in Berlin on the first Saturday of every month, for the Repair Cafés (14:00 to
+    17:00) that overlap the window from `since` to `until`."""
     found = []
-    day = since.astimezone(BERLIN).date().replace(day=1)
+    day = (since - datetime.timedelta(days=1)).astimezone(BERLIN).date().replace(day=1)
     while day <= until.date():
         saturday = day + datetime.timedelta(days=(5 - day.weekday()) % 7)
         start = datetime.datetime.combine(saturday, datetime.time(14), tzinfo=BERLIN)
-        if since <= start < until:
+        if start + datetime.timedelta(hours=3) > since and start < until:
             found.append(start.astimezone(datetime.UTC))
         day = (day + datetime.timedelta(days=32)).replace(day=1)
     return found
