@@ -1,34 +1,41 @@
-"""The public event page and the registration POST through `klynge serve`, as pretix was measured.
+"""The public event page and the registration POST through `klynge serve`, side by side with pretix.
 
-Run with `.venv/bin/python benchmarks/bench_events.py [--seconds 20] [--clients 32]
-[--database-url postgres://.../EMPTY_SCRATCH_DB] [--serve-args "..."]`.
-It builds a scratch database in a temporary directory (SQLite; or the PostgreSQL database in
---database-url, which it migrates and fills, so point it at an empty scratch database, never
-var/ or a real one), creates one published event with 100,000 seats, a staff API token and
-enough people, starts `klynge serve` (gunicorn, 2 workers x 4 threads, and the task worker that
-sends the confirmation e-mails) and measures, with N concurrent keep-alive clients:
+Run with `.venv/bin/python benchmarks/bench_events.py [--pretix] [--backends sqlite,postgresql]
+[--database-url postgres://.../EMPTY_SCRATCH_DB --reset-database] [--seconds 25]
+[--post-seconds 20] [--clients 32] [--serve-args "..."]`.
 
-- GET /healthz (a bare view: what server and load generator can do at all, for scale),
-- GET /events/<slug>/ (anonymous, the public event page) at c=8 and c=N, with `hey` (the load
-  generator pretix's benchmark uses; Debian package `hey`) when it is installed, else with the
-  Python generator below,
-- the same page with `?utm_source=bench`, which is rendered every time (only `tz` is served
-  from the stored copies), to show what the cache in events/cache.py saves,
-- POST /api/v1/events/<id>/registrations {"person": ID} (staff token; a new person each) at c=8
-  and c=N, always with the Python generator: `hey` sends the same body every time, and every
-  registration needs its own person. It is one thread driving all connections with `selectors`,
-  so it takes far less of the 2 CPUs it shares with the server than a thread per client.
+With `--pretix`, pretix 2026.8 is built and measured *in the same run* by
+`../shared/bench/pretix/bench.sh` (gunicorn with 2 sync workers; PostgreSQL with Redis, or
+SQLite), once per backend just before Klynge on that backend, and the ratios are computed from
+those figures; without it, from the figures in ../shared/bench/pretix/RESULTS.md.
+
+For each backend it builds a scratch database (SQLite in a temporary directory; or the
+PostgreSQL database in --database-url, which it migrates and fills, so point it at an empty
+scratch database, never var/ or a real one; --reset-database empties it first), creates one
+published event with 100,000 seats, a staff API token and enough people, starts `klynge serve`
+(gunicorn, 2 workers x 4 threads, and the task worker that sends the confirmation e-mails) and
+measures as bench.sh measures pretix:
+
+- GET /events/<slug>/ (anonymous, the public event page), after 5 s of warm-up, for 25 s at
+  c=8 and at c=32 with `hey -t 30` (the load generator bench.sh uses; Debian package `hey`),
+- POST /api/v1/events/<id>/registrations {"person": ID} (staff token; a new person each) for
+  20 s at c=8 (pretix: orders at c=8) and at c=32, with the Python generator below: `hey`
+  sends the same body every time and every registration needs its own person. It is one
+  thread driving all connections with `selectors`, so it takes little of the 2 CPUs it shares
+  with the server.
+
+Without --pretix it also measures GET /healthz (what server and load generator do at all) and
+the page with `?utm_source=bench`, which is rendered every time (only `tz` is served from the
+stored copies), to show what the cache in events/cache.py saves.
 
 The access log is off by default (`--serve-args "--no-access-log"`): behind the reverse proxy
 of a real deployment, which logs every request anyway, gunicorn's own log costs a third of the
 page's throughput on 2 CPUs. `--serve-args ""` measures `klynge serve` exactly as `make run`
 starts it.
 
-It prints req/s, p50/p95/p99 and the 5xx count for each, checks in the database that no more
-registrations were confirmed than seats, and the ratios against pretix 2026.8's figures measured
-on this machine (../shared/bench/pretix/RESULTS.md: event page ~29.5 req/s at c=32 on PG,
-orders 14.1/s at c=8 on PG; 28.1 and 12.5 on SQLite). A same-run pretix measurement is
-`bash ../shared/bench/pretix/bench.sh` (about 9 minutes).
+It prints req/s, p50/p95/p99 and the 5xx count for each, the machine's load average before and
+after each part (the 2 CPUs are shared), checks in the database that no more registrations were
+confirmed than seats, and the ratios against pretix (orders: pretix's 201 answers per second).
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PRETIX = {  # (event page req/s at c=32, orders/s at c=8), by backend, from RESULTS.md
+PRETIX_ANCHORS = {  # (page req/s at c=32, orders/s at c=8) by backend, from RESULTS.md
     "postgresql": (29.5, 14.1),
     "sqlite": (28.1, 12.5),
 }
@@ -107,29 +114,43 @@ def _run(env, code, *args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def hey(url, seconds, clients) -> dict:
-    """GET `url` with `hey` (the load generator pretix's benchmark uses): keep-alive
-    connections, Go, so it takes little of the CPUs it shares with the server."""
-    out = subprocess.run(
-        ["hey", "-z", f"{seconds}s", "-c", str(clients), "-t", "30", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+def parse_hey(out: str) -> dict | None:
+    """req/s, p50/p95/p99 (ms), statuses and 5xx of one `hey` output (None if it has none)."""
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rps is None:
+        return None
     statuses = {int(code): int(n) for code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
-    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get ", out))
+    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\s+(?:Get|Post) ", out))
     if errors:
         statuses[599] = errors
     latency = dict(re.findall(r"(\d+)% in ([\d.]+) secs", out))
-    if "99" not in latency:  # too few responses for percentiles
-        latency = dict.fromkeys(["50", "95", "99"], re.search(r"Slowest:\s+([\d.]+)", out)[1])
+    slowest = re.search(r"Slowest:\s+([\d.]+)", out)
+    for p in ("50", "95", "99"):  # too few answers for a percentile: hey leaves it out
+        latency.setdefault(p, slowest.group(1) if slowest else "nan")
+    total = sum(statuses.values())
+    ok = sum(n for code, n in statuses.items() if 200 <= code < 300)
     return {
-        "requests": sum(statuses.values()),
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": total,
+        "rps": float(rps.group(1)),
+        "ok_rps": float(rps.group(1)) * ok / total if total else 0.0,
         "p50": float(latency["50"]) * 1000,
         "p95": float(latency["95"]) * 1000,
         "p99": float(latency["99"]) * 1000,
         "statuses": dict(sorted(statuses.items())),
-        "5xx": sum(c for s, c in statuses.items() if s >= 500),
+        "5xx": sum(c for code, c in statuses.items() if code >= 500),
     }
+
+
+def hey(url, seconds, clients, *, body: Path | None = None, header: str = "") -> dict:
+    """GET (or POST `body` as JSON) `url` with `hey`, as pretix's bench.sh does: keep-alive
+    connections, Go, so it takes little of the CPUs it shares with the server."""
+    command = ["hey", "-z", f"{seconds}s", "-c", str(clients), "-t", "30"]
+    if body is not None:
+        command += ["-m", "POST", "-T", "application/json", "-D", str(body)]
+    if header:
+        command += ["-H", header]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return parse_hey(out)
 
 
 def _summary(latencies: list[float], statuses: dict[int, int], elapsed: float) -> dict:
@@ -138,9 +159,11 @@ def _summary(latencies: list[float], statuses: dict[int, int], elapsed: float) -
     def pct(p):
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
 
+    ok = sum(n for code, n in statuses.items() if 200 <= code < 300)
     return {
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
+        "ok_rps": ok / elapsed,
         "p50": statistics.median(latencies) * 1000,
         "p95": pct(0.95),
         "p99": pct(0.99),
@@ -255,11 +278,448 @@ def _wait_for(port, server) -> None:
     raise SystemExit("the server did not answer")
 
 
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 min): the CPUs are shared with other work."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _reset_postgres(url: str) -> None:
+    """Empties the scratch PostgreSQL database (drops and recreates its public schema)."""
+    code = (
+        "import sys, psycopg\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+        "    c.execute('DROP SCHEMA public CASCADE'); c.execute('CREATE SCHEMA public')\n"
+    )
+    subprocess.run([PYTHON, "-c", code, url], check=True)
+
+
+class KlyngeServer:
+    """A scratch database with one published event and `klynge serve` on it (a context
+    manager); `page`, `register` measure, `summary()` checks the database afterwards."""
+
+    def __init__(self, args, database_url: str = ""):
+        self.args = args
+        self.database_url = database_url
+        self.backend = "postgresql" if database_url.startswith("postgres") else "sqlite"
+        self.use_hey = args.generator == "hey" or (
+            args.generator == "auto" and bool(shutil.which("hey"))
+        )
+
+    def __enter__(self):
+        args = self.args
+        self.data_dir = tempfile.mkdtemp(prefix="klynge-bench-events-")
+        self.port = _free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "klynge.settings",
+            "KLYNGE_DEBUG": "false",
+            "KLYNGE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key",
+            "KLYNGE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "KLYNGE_SSL_REDIRECT": "false",
+            "KLYNGE_DATA_DIR": self.data_dir,
+            "KLYNGE_LANGUAGE": "en",
+            "KLYNGE_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+        env.pop("DATABASE_URL", None)
+        if self.database_url:
+            if args.reset_database:
+                _reset_postgres(self.database_url)
+            env["DATABASE_URL"] = self.database_url
+        self.env = env
+        manage = [PYTHON, "-m", "klynge"]
+        quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL}
+        subprocess.run([*manage, "migrate", "--no-input"], **quiet)
+        subprocess.run([*manage, "collectstatic", "--no-input"], **quiet)
+        rounds = max(args.rounds, 1)
+        people = int(rounds * args.post_seconds * 2 * 800) + 2000  # more than the POSTs use
+        self.setup = _run(env, SETUP, people, args.seats)
+        self.log_path = Path(self.data_dir) / "serve.log"
+        serve = [*manage, "serve", "--port", str(self.port), "--workers", "2", "--no-periodic"]
+        self.serve = [*serve, *args.serve_args.split()]
+        with open(self.log_path, "w") as log:
+            # As `make run` serves Klynge: gunicorn (access log on stdout, here a file) and the
+            # task worker that sends the confirmation e-mails the registrations queue.
+            self.server = subprocess.Popen(
+                self.serve, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        _wait_for(self.port, self.server)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.page_path = f"/events/{self.setup['slug']}/"
+        self.persons = iter(self.setup["people"])
+        self.page(5, 8)  # warm up both workers, as pretix's bench.sh does (5 s at c=8)
+        self.register(2, 2)  # and the registration path (pretix: 3 s at c=2)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.terminate()
+        self.server.wait(timeout=30)
+
+    def page(self, seconds, clients, path: str = "") -> dict:
+        path = path or self.page_path
+        if self.use_hey:
+            return hey(self.base + path, seconds, clients)
+        request = _request("GET", path, self.port)
+        return raw_load(self.port, seconds, clients, lambda n: request)
+
+    def register(self, seconds, clients) -> dict:
+        headers = {
+            "Authorization": f"Bearer {self.setup['secret']}",
+            "Content-Type": "application/json",
+        }
+        url = f"/api/v1/events/{self.setup['event']}/registrations"
+
+        def post(n):
+            body = json.dumps({"person": next(self.persons)}).encode()
+            return _request("POST", url, self.port, body, headers)
+
+        return raw_load(self.port, seconds, clients, post)
+
+    def summary(self) -> dict:
+        check = _run(self.env, CHECK, self.setup["event"])
+        log_lines = self.log_path.read_text().splitlines()
+        errors = [n for n, line in enumerate(log_lines) if "Traceback" in line]
+        first_error = ""
+        if errors:  # the line that names the exception, after the first traceback's frames
+            after = log_lines[errors[0] + 1 : errors[0] + 80]
+            first_error = next((line for line in after if not line.startswith((" ", "\t"))), "")
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        return {
+            "check": check,
+            "tracebacks": len(errors),
+            "first_error": first_error,
+            "serve": " ".join(self.serve[3:]),
+            "generator": "hey " + _hey_version() if self.use_hey else "Python (selectors)",
+        }
+
+
+def run_klynge(args, database_url: str = "") -> dict:
+    """Sets up a scratch database, serves Klynge and measures it; returns the figures."""
+    load_before = _load()
+    c = args.clients
+    results = {}
+    with KlyngeServer(args, database_url) as klynge:
+        if args.only in ("all", "get"):
+            if not args.pretix:  # what server and load generator do at all, for scale
+                results[f"GET /healthz c={c}"] = klynge.page(args.seconds / 2, c, "/healthz")
+            results["GET event page c=8"] = klynge.page(args.seconds, 8)
+            results[f"GET event page c={c}"] = klynge.page(args.seconds, c)
+            if not args.pretix:  # rendered every time (unknown parameters are never stored)
+                path = klynge.page_path + "?utm_source=bench"
+                results[f"GET page, rendered c={c}"] = klynge.page(args.seconds, c, path)
+        if args.only in ("all", "post"):
+            results["POST registration c=8"] = klynge.register(args.post_seconds, 8)
+            results[f"POST registration c={c}"] = klynge.register(args.post_seconds, c)
+    return {
+        "backend": klynge.backend,
+        "results": results,
+        "load": f"{load_before} -> {_load()}",
+        **klynge.summary(),
+    }
+
+
+# --- pretix in the same run (../shared/bench/pretix/bench.sh) ---------------------------------
+
+PRETIX_BENCH = ROOT.parent / "shared" / "bench" / "pretix" / "bench.sh"  # ../shared beside us
+PRETIX_BACKEND = {"sqlite": "sqlite", "postgresql": "pg"}
+
+
+def _hey_file(path: Path) -> dict | None:
+    """The figures of one `hey` output file that pretix's bench.sh wrote."""
+    return parse_hey(path.read_text()) if path.exists() else None
+
+
+def run_pretix(args, backend: str) -> dict:
+    """Builds pretix 2026.8 for `backend` and measures it with its own bench.sh (page at c=8
+    and c=32 for 25 s, orders at c=8 for 20 s, the 300-order race); returns its figures."""
+    work = Path(args.pretix_dir)
+    short = PRETIX_BACKEND[backend]
+    env = {**os.environ, "PRETIX_BENCH_DIR": str(work), "BACKENDS": short}
+    log = work / f"bench-{short}.log"
+    work.mkdir(parents=True, exist_ok=True)
+    load_before = _load()
+    with open(log, "w") as out:
+        subprocess.run(["bash", str(args.pretix_bench)], env=env, stdout=out, stderr=out)
+    results_dir = work / "results"
+    results = {
+        "GET event page c=8": _hey_file(results_dir / f"{short}-get-c8.txt"),
+        "GET event page c=32": _hey_file(results_dir / f"{short}-get-c32.txt"),
+        "POST order c=8": _hey_file(results_dir / f"{short}-post-c8.txt"),
+    }
+    oversell = results_dir / "oversell.txt"
+    return {
+        "results": {name: r for name, r in results.items() if r is not None},
+        "race": oversell.read_text().strip() if oversell.exists() else "",
+        "load": f"{load_before} -> {_load()}",
+        "log": str(log),
+    }
+
+
+PGBIN = Path("/usr/lib/postgresql/15/bin")
+PRETIX_PORT, PRETIX_PG_PORT, PRETIX_REDIS_PORT = 8345, 54329, 63799
+
+
+class PretixServer:
+    """pretix as ../shared/bench/pretix/bench.sh built it (its run-sqlite or run-pg folder:
+    configuration, database with the event, API token, order bodies), served again the way
+    bench.sh serves it: gunicorn with 2 sync workers (PostgreSQL with Redis for `pg`)."""
+
+    def __init__(self, args, backend: str):
+        self.work = Path(args.pretix_dir)
+        self.short = PRETIX_BACKEND[backend]
+        self.run = self.work / f"run-{self.short}"
+        self.base = f"http://127.0.0.1:{PRETIX_PORT}"
+        self.page_url = f"{self.base}/anchor/summit/"
+        self.orders_url = f"{self.base}/api/v1/organizers/anchor/events/summit/orders/"
+        for needed in ("pretix.cfg", "token.txt", "order_general.json"):
+            if not (self.run / needed).exists():
+                raise SystemExit(
+                    f"{self.run / needed} is missing: build pretix first with "
+                    f"`BACKENDS={self.short} PRETIX_BENCH_DIR={self.work} bash {args.pretix_bench}`"
+                )
+        self.token = (self.run / "token.txt").read_text().strip()
+        self.header = f"Authorization: Token {self.token}"
+        self.processes = []
+
+    def _postgres(self, action: str) -> None:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={PRETIX_PG_PORT} "
+            f"-c unix_socket_directories={self.run / 'pgsock'}"
+        )
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PGBIN / "pg_ctl"), "-D", str(self.run / "pgdata"),
+             "-l", str(self.run / "pgdata" / "postgres.log"), "-w", "-m", "fast", "-o", options,
+             action],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def __enter__(self):
+        if self.short == "pg":
+            self._postgres("start")
+            self.redis = subprocess.Popen(
+                ["redis-server", "--bind", "127.0.0.1", "--port", str(PRETIX_REDIS_PORT),
+                 "--dir", str(self.run), "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        env = {**os.environ, "PRETIX_CONFIG_FILE": str(self.run / "pretix.cfg")}
+        log = open(self.run / "gunicorn-reuse.log", "a")  # closed in __exit__
+        self.log = log
+        self.server = subprocess.Popen(
+            [str(self.work / "venv" / "bin" / "gunicorn"), "pretix.wsgi", "--name", "pretix",
+             "--workers", "2", "--bind", f"127.0.0.1:{PRETIX_PORT}", "--timeout", "60",
+             "--log-level", "warning"],
+            env=env, cwd=self.run, stdout=log, stderr=log,
+        )  # fmt: skip
+        _wait_for(PRETIX_PORT, self.server)
+        # Warm every worker as bench.sh does (the first request per worker is slow), then 5 s
+        # of the page at c=8 and 3 s of orders at c=2.
+        hey(self.page_url, 5, 8)
+        hey(self.orders_url, 3, 2, body=self.run / "order_general.json", header=self.header)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.terminate()
+        self.server.wait(timeout=60)
+        self.log.close()
+        if self.short == "pg":
+            self.redis.terminate()
+            self.redis.wait(timeout=30)
+            self._postgres("stop")
+
+    def page(self, seconds, clients) -> dict:
+        return hey(self.page_url, seconds, clients)
+
+    def register(self, seconds, clients) -> dict:
+        body = self.run / "order_general.json"
+        return hey(self.orders_url, seconds, clients, body=body, header=self.header)
+
+
+def run_interleaved(args, backend: str) -> dict:
+    """pretix and Klynge served side by side (one idle while the other is measured), measured
+    in turn, round after round: the machine's load, which changes by the minute on a shared
+    machine, weighs on both alike. Returns the figures of every round."""
+    load_before = _load()
+    c = args.clients
+    plan = [
+        ("GET event page c=8", "page", args.seconds, 8),
+        (f"GET event page c={c}", "page", args.seconds, c),
+        ("POST registration c=8", "register", args.post_seconds, 8),
+        (f"POST registration c={c}", "register", args.post_seconds, c),
+    ]
+    rounds = []
+    database_url = args.database_url if backend == "postgresql" else ""
+    with PretixServer(args, backend) as pretix, KlyngeServer(args, database_url) as klynge:
+        for number in range(args.rounds):
+            figures = {}
+            for name, kind, seconds, clients in plan:
+                # Who goes first alternates, so neither always meets the other's aftermath.
+                order = [("pretix", pretix), ("klynge", klynge)]
+                if number % 2:
+                    order.reverse()
+                for who, server in order:
+                    figures[(who, name)] = {
+                        **getattr(server, kind)(seconds, clients),
+                        "load": _load(),
+                    }
+            rounds.append(figures)
+            print(f"  round {number + 1} of {args.rounds} done, load average {_load()}", flush=True)
+    return {
+        "backend": backend,
+        "rounds": rounds,
+        "load": f"{load_before} -> {_load()}",
+        "plan": [name for name, *_rest in plan],
+        **klynge.summary(),
+    }
+
+
+def _median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def _print_interleaved(run: dict, args) -> None:
+    print(
+        f"\n{run['backend']}: pretix 2026.8 (gunicorn, 2 sync workers"
+        f"{', PostgreSQL 15 + Redis' if run['backend'] == 'postgresql' else ', SQLite'}) and Klynge "
+        f"({run['serve']}), measured in turn, {args.rounds} rounds, GET {args.seconds:.0f} s / "
+        f"POST {args.post_seconds:.0f} s each, hey {_hey_version()} for every GET and pretix's "
+        f"POST, Python generator for Klynge's POST; load average {run['load']}"
+    )
+    print(
+        f"{'test (median of the rounds)':30} {'who':7} {'req/s':>8} {'2xx/s':>8} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'p99 ms':>8} {'5xx':>5} {'ratio':>6}  ratio per round"
+    )
+    for name in run["plan"]:
+        per_round = {}
+        for who in ("pretix", "klynge"):
+            rows = [r[(who, name)] for r in run["rounds"] if (who, name) in r]
+            per_round[who] = rows
+        ratios = [
+            k["ok_rps"] / p["ok_rps"] if p["ok_rps"] else float("nan")
+            for p, k in zip(per_round["pretix"], per_round["klynge"], strict=True)
+        ]
+        for who in ("pretix", "klynge"):
+            rows = per_round[who]
+            ratio = f"{_median(ratios):6.1f}" if who == "klynge" else ""
+            detail = " ".join(f"{x:.1f}" for x in ratios) if who == "klynge" else ""
+            print(
+                f"{name:30} {who:7} {_median([r['rps'] for r in rows]):8.1f} "
+                f"{_median([r['ok_rps'] for r in rows]):8.1f} "
+                f"{_median([r['p50'] for r in rows]):8.1f} {_median([r['p95'] for r in rows]):8.1f} "
+                f"{_median([r['p99'] for r in rows]):8.1f} {sum(r['5xx'] for r in rows):5d} "
+                f"{ratio:>6}  {detail}"
+            )
+    check = run["check"]
+    print(
+        f"Klynge's database after the runs: {check['confirmed']} confirmed of {check['capacity']} "
+        f"seats, {check['registrations']} registrations; {run['tracebacks']} tracebacks in its "
+        "server log. Ratio: Klynge's 2xx answers per second over pretix's, round by round."
+    )
+    if run["first_error"]:
+        print(f"first traceback in the server log: {run['first_error']}")
+    if check["confirmed"] > check["capacity"]:
+        raise SystemExit("OVERSOLD")
+
+
+def _row(name, r, ratio="") -> str:
+    return (
+        f"{name:34} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
+        f"{r['5xx']:5d}  {ratio:>8}  {r['statuses']}"
+    )
+
+
+HEADER = (
+    f"{'test':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'5xx':>5}  "
+    f"{'x pretix':>8}  statuses"
+)
+
+
+def _print_klynge(run: dict, args, pretix: dict | None) -> None:
+    backend = run["backend"]
+    print(
+        f"\nKlynge events through `klynge serve` ({run['serve']}), {backend}, "
+        f"GET {args.seconds:.0f} s / POST {args.post_seconds:.0f} s per run, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs shared with the load "
+        f"generator; load average {run['load']}"
+    )
+    print(
+        f"load generators: GET {run['generator']}; POST Python (selectors; hey sends one body, "
+        "every registration needs its own person)"
+    )
+    if pretix and pretix["results"]:
+        anchor_get = pretix["results"].get("GET event page c=32", {}).get("rps")
+        anchor_get8 = pretix["results"].get("GET event page c=8", {}).get("rps")
+        anchor_post = pretix["results"].get("POST order c=8", {}).get("ok_rps")
+        source = "measured in this run"
+    else:
+        anchor_get8, (anchor_get, anchor_post) = None, PRETIX_ANCHORS[backend]
+        source = "RESULTS.md"
+    print(HEADER)
+    for name, r in run["results"].items():
+        if name.startswith("GET event page c=8"):
+            anchor = anchor_get8 or anchor_get
+        elif name.startswith("GET event page"):
+            anchor = anchor_get
+        elif name.startswith("POST"):
+            anchor = anchor_post
+        else:
+            anchor = None
+        ratio = f"{r['rps'] / anchor:.1f}" if anchor else ""
+        print(_row(name, r, ratio))
+    check = run["check"]
+    print(
+        f"pretix anchors ({backend}, {source}): event page {anchor_get8 or '-'} req/s at c=8, "
+        f"{anchor_get} at c=32, orders {anchor_post}/s (201 only) at c=8. Database after the "
+        f"runs: {check['confirmed']} confirmed of {check['capacity']} seats, "
+        f"{check['registrations']} registrations; {run['tracebacks']} tracebacks in the server log."
+    )
+    if run["first_error"]:
+        print(f"first traceback in the server log: {run['first_error']}")
+    if check["confirmed"] > check["capacity"]:
+        raise SystemExit("OVERSOLD")
+
+
+def _print_pretix(backend: str, pretix: dict) -> None:
+    print(f"\npretix 2026.8 ({backend}) by bench.sh in this run; load average {pretix['load']}")
+    print(HEADER)
+    for name, r in pretix["results"].items():
+        print(_row(name, r))
+    if pretix["race"]:
+        print(pretix["race"])
+    if not pretix["results"]:
+        print(f"pretix did not produce figures; see {pretix['log']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=25, help="per GET run (pretix: 25)")
+    parser.add_argument("--post-seconds", type=float, default=20, help="per POST run (pretix: 20)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--database-url", default="", help="an EMPTY scratch PostgreSQL database")
+    parser.add_argument(
+        "--reset-database", action="store_true",
+        help="drop and recreate the public schema of --database-url first (a scratch database!)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--backends", default="",
+        help="sqlite,postgresql: measure both (postgresql needs --database-url); "
+        "default: sqlite, or postgresql when --database-url is given",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pretix", action="store_true",
+        help="also build and measure pretix with ../shared/bench/pretix/bench.sh in this run, "
+        "before Klynge on each backend, and compute the ratios from those figures",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pretix-reuse", action="store_true",
+        help="serve the pretix that bench.sh built (in --pretix-dir) and measure pretix and "
+        "Klynge in turn, --rounds times (fair on a shared machine); no rebuild",
+    )  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --pretix-reuse")
+    parser.add_argument("--pretix-bench", default=str(PRETIX_BENCH))
+    parser.add_argument("--pretix-dir", default=str(Path(tempfile.gettempdir()) / "pretix-anchor"))
     parser.add_argument("--seats", type=int, default=100_000)
     parser.add_argument(
         "--generator", choices=["auto", "hey", "python"], default="auto",
@@ -273,115 +733,22 @@ def main() -> None:
         help="run only the page (get) or registration (post) measurements",
     )  # fmt: skip
     args = parser.parse_args()
-    use_hey = args.generator == "hey" or (args.generator == "auto" and shutil.which("hey"))
-
-    data_dir = tempfile.mkdtemp(prefix="klynge-bench-events-")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "klynge.settings",
-        "KLYNGE_DEBUG": "false",
-        "KLYNGE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key",
-        "KLYNGE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "KLYNGE_SSL_REDIRECT": "false",
-        "KLYNGE_DATA_DIR": data_dir,
-        "KLYNGE_LANGUAGE": "en",
-        "KLYNGE_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT / "src"),
-    }
-    env.pop("DATABASE_URL", None)
-    if args.database_url:
-        env["DATABASE_URL"] = args.database_url
-    backend = "postgresql" if args.database_url.startswith("postgres") else "sqlite"
-    manage = [PYTHON, "-m", "klynge"]
-    quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL}
-    subprocess.run([*manage, "migrate", "--no-input"], **quiet)
-    subprocess.run([*manage, "collectstatic", "--no-input"], **quiet)
-    people = int(args.seconds * 2 * 600) + 2000  # more than the POST runs can use
-    setup = _run(env, SETUP, people, args.seats)
-    log_path = Path(data_dir) / "serve.log"
-    serve = [*manage, "serve", "--port", str(port), "--workers", "2", "--no-periodic"]
-    serve += args.serve_args.split()
-    with open(log_path, "w") as log:
-        # As `make run` serves Klynge: gunicorn (access log on stdout, here a file) and the
-        # task worker that sends the confirmation e-mails the registrations queue.
-        server = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for(port, server)
-        base = f"http://127.0.0.1:{port}"
-        page = f"/events/{setup['slug']}/"
-        headers = {
-            "Authorization": f"Bearer {setup['secret']}",
-            "Content-Type": "application/json",
-        }
-        post_url = f"/api/v1/events/{setup['event']}/registrations"
-        persons = iter(setup["people"])
-
-        def post(n):
-            body = json.dumps({"person": next(persons)}).encode()
-            return _request("POST", post_url, port, body, headers)
-
-        def get(path):
-            if use_hey:
-                return lambda seconds, clients: hey(base + path, seconds, clients)
-            request = _request("GET", path, port)
-            return lambda seconds, clients: raw_load(port, seconds, clients, lambda n: request)
-
-        get(page)(5, 8)  # warm up both workers (the first request loads the URLs and views)
-        c = args.clients
-        results = {}
-        if args.only in ("all", "get"):
-            # What the server and load generator do at all (a bare view), for scale.
-            results[f"GET /healthz c={c}"] = get("/healthz")(args.seconds / 2, c)
-            results["GET event page c=8"] = get(page)(args.seconds, 8)
-            results[f"GET event page c={c}"] = get(page)(args.seconds, c)
-            # The same page rendered every time (an unknown parameter is never served stored).
-            results[f"GET page, rendered c={c}"] = get(page + "?utm_source=bench")(args.seconds, c)
-        if args.only in ("all", "post"):
-            results["POST registration c=8"] = raw_load(port, args.seconds, 8, post)
-            results[f"POST registration c={c}"] = raw_load(port, args.seconds, c, post)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    check = _run(env, CHECK, setup["event"])
-    log_lines = log_path.read_text().splitlines()
-    errors = [n for n, line in enumerate(log_lines) if "Traceback" in line]
-    first_error = ""
-    if errors:  # the line that names the exception, after the first traceback's frames
-        after = log_lines[errors[0] + 1 : errors[0] + 80]
-        first_error = next((line for line in after if not line.startswith((" ", "\t"))), "")
-    shutil.rmtree(data_dir, ignore_errors=True)
-
-    pretix_get, pretix_post = PRETIX[backend]
-    print(
-        f"Klynge events through `klynge serve` (gunicorn, 2 workers; {' '.join(serve[3:])}), "
-        f"{backend}, {args.seconds:.0f} s per run, Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs shared with the load generator"
-    )
-    print(
-        f"load generators: GET {'hey ' + _hey_version() if use_hey else 'Python (selectors)'}; "
-        "POST Python (selectors; hey sends one body, every registration needs its own person)"
-    )
-    print(f"{'test':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'5xx':>5}  "
-          f"{'x pretix':>8}  statuses")  # fmt: skip
-    for name, r in results.items():
-        ratio = r["rps"] / (pretix_get if name.startswith("GET") else pretix_post)
-        if "healthz" in name:
-            ratio = float("nan")
-        print(
-            f"{name:30} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
-            f"{r['5xx']:5d}  {ratio:8.1f}  {r['statuses']}"
-        )
-    print(
-        f"pretix anchors ({backend}, ../shared/bench/pretix/RESULTS.md): event page "
-        f"{pretix_get} req/s at c=32, orders {pretix_post}/s at c=8. Database after the runs: "
-        f"{check['confirmed']} confirmed of {check['capacity']} seats, "
-        f"{check['registrations']} registrations; {len(errors)} tracebacks in the server log."
-    )
-    if first_error:
-        print(f"first traceback in the server log: {first_error}")
-    if check["confirmed"] > check["capacity"]:
-        raise SystemExit("OVERSOLD")
+    backends = [b for b in args.backends.split(",") if b] or [
+        "postgresql" if args.database_url else "sqlite"
+    ]
+    if "postgresql" in backends and not args.database_url:
+        raise SystemExit("--backends postgresql needs --database-url (an empty scratch database)")
+    print(f"started {time.strftime('%Y-%m-%d %H:%M:%S')}, load average {_load()}")
+    for backend in backends:
+        if args.pretix_reuse:
+            _print_interleaved(run_interleaved(args, backend), args)
+            continue
+        pretix = run_pretix(args, backend) if args.pretix else None
+        if pretix is not None:
+            _print_pretix(backend, pretix)
+        run = run_klynge(args, args.database_url if backend == "postgresql" else "")
+        _print_klynge(run, args, pretix)
+    print(f"\nfinished {time.strftime('%Y-%m-%d %H:%M:%S')}, load average {_load()}")
 
 
 def _hey_version() -> str:

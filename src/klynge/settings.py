@@ -353,6 +353,7 @@ STATIC_ROOT = env.get_path("KLYNGE_STATIC_ROOT", DATA_DIR / "static")
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
     ("vendor/pico", NODE_MODULES_DIR / "@picocss" / "pico" / "css"),
+    ("vendor/jsqr", NODE_MODULES_DIR / "jsqr" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,6 +1,7 @@
 """A new user finds an event, registers, gets the confirmation with the .ics, cancels, and the
-next person on the waiting list is promoted (the live server runs in this process, so its
-e-mail lands in django.core.mail.outbox)."""
+next person on the waiting list is promoted: she gets the offer by e-mail, signs in, sees the
+seat offered on the event page, accepts it and has her ticket (the live server runs in this
+process, so its e-mail lands in django.core.mail.outbox)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def test_register_get_the_ics_cancel_and_the_waiting_list_moves(
     code = Registration.objects.get(person__user=newcomer).code
     assert code in confirmation.body
 
-    waiting = PersonFactory(first_name="Vera", last_name="Venter", email="vera@example.org")
+    vera = UserFactory(email="vera@example.org", name="Vera Venter")
+    waiting = PersonFactory(first_name="Vera", last_name="Venter", email=vera.email, user=vera)
     assert services.register(actor=None, event=event, person=waiting).status == "waitlisted"
     mail.outbox.clear()
 
@@ -90,4 +92,28 @@ def test_register_get_the_ics_cancel_and_the_waiting_list_moves(
         (["vera@example.org"], "A seat is free for you: Breakfast on generative AI"),
     ]
     assert f"{live_server.url}/events/breakfast-on-generative-ai/" in mail.outbox[1].body
+
+    # Vera follows the offer's link, signs in, and takes the seat.
+    mail.outbox.clear()
+    page.locator('header form[action$="/accounts/logout/"] button').click()
+    page.goto(reverse("events:detail", args=[event.slug]))
+    page.get_by_role("link", name="Sign in to register").click()
+    submit_login(page, vera.email, PASSWORD)
+    expect(page.locator("main h1")).to_have_text("Breakfast on generative AI")
+    expect(page.locator("#registration-status")).to_have_text("Your registration: Seat offered")
+    expect(page.locator("#registration")).to_contain_text("A seat is free for you until")
+    page.get_by_role("button", name="Accept the seat").click()
+    expect(page.locator(".message-success")).to_have_text(
+        "The seat is yours. The confirmation is on its way."
+    )
+    expect(page.locator("#registration-status")).to_have_text("Your registration: Confirmed")
+    promoted.refresh_from_db()
+    expect(page.locator("#ticket figcaption")).to_have_text(f"Ticket code: {promoted.code}")
+    assert promoted.status == "confirmed"
+    (ticket,) = mail.outbox
+    assert (ticket.to, ticket.subject) == (
+        ["vera@example.org"],
+        "You are registered: Breakfast on generative AI",
+    )
+    assert promoted.code in ticket.body
     assert console_errors == []

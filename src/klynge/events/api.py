@@ -128,11 +128,15 @@ class RegistrationOut(Schema):
     status: str
     event: int = Field(..., alias="event_id")
     person: int = Field(..., alias="person_id")
+    name: str = Field(..., alias="person.full_name")
     category: int | None = Field(None, alias="category_id")
     price: Decimal
     code: str
     offered_until: datetime.datetime | None
     checked_in_at: datetime.datetime | None
+    answers: dict[str, str] = Field(
+        ..., description="The answers to the event's questions, by question id."
+    )
 
 
 class CancelEventIn(Schema):
@@ -216,7 +220,8 @@ def update_event(request, event_id: int, payload: EventPatch):
         data["starts_at"] = _aware(data.pop("start"), event.time_zone)
     if "end" in data:
         data["ends_at"] = _aware(data.pop("end"), event.time_zone)
-    return services.update_event(actor=request.auth, event=event, **data)
+    services.update_event(actor=request.auth, event=event, **data)
+    return Event.objects.get(pk=event.pk)  # times as stored (UTC), as POST answers
 
 
 @router.post("/events/{event_id}/publish", response=EventDetailOut, summary="Publish (staff)")
@@ -254,11 +259,14 @@ def list_registrations(request, event_id: int):
     "`status` confirmed, waitlisted or pending; 409 with `reason` full or already_registered.",
 )
 def register(request, event_id: int, payload: RegistrationIn):
-    event = _event(request, event_id)
     if payload.person is not None:
-        ensure_api_permission(request, "events.register_someone", event)
-        person = get_object_or_404(Person, pk=payload.person)
+        # Staff register people for any event of ours, drafts included (as on the page);
+        # the permission is checked first, so others cannot probe for drafts.
+        ensure_api_permission(request, "events.register_someone")
+        event = get_object_or_404(Event, pk=event_id, source__isnull=True)
+        person = get_object_or_404(Person, pk=payload.person, erased_at__isnull=True)
     else:
+        event = _event(request, event_id)
         ensure_api_permission(request, "events.register", event)
         person = person_for(request.auth)
         if person is None:

@@ -11,7 +11,7 @@ class EventsConfig(AppConfig):
         import datetime
 
         from klynge.core.periodic import Job, register
-        from klynge.events import panels  # noqa: F401  (registers the dashboard panels)
+        from klynge.events import panels, privacy  # noqa: F401  (dashboard panels, personal data)
 
         register(Job("expire_event_offers", every=datetime.timedelta(minutes=5), base_url=True))
         register(Job("send_event_reminders", every=datetime.timedelta(minutes=5), base_url=True))

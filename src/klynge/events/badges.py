@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 
-import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from klynge.events.models import Event, Registration
+from klynge.events.tickets import ticket_qr
 
 BADGE_WIDTH, BADGE_HEIGHT = A4[0] / 2, A4[1] / 2  # A6
 MARGIN = 10 * mm
@@ -30,7 +30,7 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
 
 def _qr(code: str) -> ImageReader:
     buffer = io.BytesIO()
-    segno.make(code, error="m").save(buffer, kind="png", scale=8, border=2)
+    ticket_qr(code).save(buffer, kind="png", scale=8, border=2)  # a full QR code, as on tickets
     buffer.seek(0)
     return ImageReader(buffer)
 

@@ -6,7 +6,7 @@ online event shows at the right hour in Oslo, London and New York, across DST ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import icalendar
 from django.conf import settings
@@ -64,3 +64,44 @@ def registration_ics(registration, base_url: str = "") -> str:
     cal.add("method", "PUBLISH")
     cal.add_component(_vevent(registration.event, base_url))
     return cal.to_ical().decode()
+
+
+# --- A person's own feed: their registrations, and what other apps add (the programme agenda)
+
+# Each part is `part(user, base_url) -> iterable of icalendar components` (registered from the
+# other apps' AppConfig.ready(), e.g. the programme's starred sessions), so this app does not
+# import the apps that build on it.
+_PERSONAL_PARTS: dict[str, Callable] = {}
+
+
+def register_personal_part(name: str, part: Callable) -> None:
+    _PERSONAL_PARTS[name] = part
+
+
+# A waiting-list place or a pending registration is tentative in the person's calendar.
+_REGISTRATION_STATUS = {
+    "confirmed": "CONFIRMED",
+    "offered": "TENTATIVE",
+    "waitlisted": "TENTATIVE",
+    "pending": "TENTATIVE",
+}
+
+
+def personal_feed(user, registrations, *, base_url: str = "", name: str = "") -> bytes:
+    """The person's living registrations (a cancelled event shows as cancelled) and the parts
+    other apps register, as one calendar."""
+    from django.utils.translation import gettext as _
+
+    cal = _calendar(name or _("My events"))
+    for registration in registrations:
+        event = registration.event
+        entry = _vevent(event, base_url)
+        if event.status != EventStatus.CANCELLED:
+            entry["status"] = _REGISTRATION_STATUS.get(registration.status, "TENTATIVE")
+        if registration.status != "confirmed":
+            entry["summary"] = f"{event.display_title} ({registration.get_status_display()})"
+        cal.add_component(entry)
+    for part in _PERSONAL_PARTS.values():
+        for component in part(user, base_url):
+            cal.add_component(component)
+    return cal.to_ical()

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +75,6 @@ class EventForm(forms.ModelForm):
             "description_en", "organiser", "co_organisers", "pillars", "sdgs", "capacity",
             "waitlist", "requires_approval", "registration_opens_at", "registration_closes_at",
             "offer_hours", "free_cancellation_days", "stream_opens_minutes", "send_follow_up",
-            "recording_url",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -273,3 +273,62 @@ class FeedbackForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class InvitationForm(forms.Form):
+    """E-mail addresses of people in the directory, one per line (or separated by commas)."""
+
+    emails = forms.CharField(
+        label=_("E-mail addresses"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line. Each must belong to a person in the directory."),
+    )
+
+    def clean_emails(self):
+        text = self.cleaned_data["emails"]
+        emails = list(dict.fromkeys(e.strip().lower() for e in text.replace(",", "\n").split()))
+        emails = [e for e in emails if e]
+        if len(emails) > 500:
+            raise forms.ValidationError(_("At most 500 addresses at once."))
+        matching = Q()
+        for email in emails:
+            matching |= Q(email__iexact=email)
+        people = {}
+        for person in Person.objects.filter(matching, erased_at__isnull=True).order_by("id"):
+            people.setdefault(person.email.lower(), person)
+        missing = [e for e in emails if e not in people]
+        if missing:
+            raise forms.ValidationError(
+                _("No person in the directory has these addresses: %(emails)s")
+                % {"emails": ", ".join(missing)}
+            )
+        self.people = [people[e] for e in emails]
+        return emails
+
+
+class CalendarSourceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    url = forms.URLField(
+        label=_("Feed address (.ics)"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("The partner's public calendar address; leave empty to upload files."),
+    )
+    organiser = forms.ModelChoiceField(
+        label=_("Partner organisation"),
+        required=False,
+        queryset=Organisation.objects.order_by("name"),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of its events"), choices=EventKind.choices, initial=EventKind.NETWORKING
+    )
+
+
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Calendar file (.ics)"),
+        required=False,
+        help_text=_("Empty: fetched from the feed address."),
+    )
+    dry_run = forms.BooleanField(label=_("Only check, change nothing"), required=False)

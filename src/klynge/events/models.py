@@ -131,7 +131,6 @@ class Event(SeatCounted, TimeStampedModel):
     sdgs = models.ManyToManyField(
         Sdg, verbose_name=_("sustainable development goals"), blank=True, related_name="events"
     )
-    recording_url = models.URLField(_("recording"), blank=True)
     # Registration
     capacity = models.PositiveIntegerField(
         _("seats"), null=True, blank=True, help_text=_("Empty: no limit.")
@@ -166,6 +165,20 @@ class Event(SeatCounted, TimeStampedModel):
         default=True,
         help_text=_("With the recording, if any, and a short feedback form."),
     )
+    # A partner's event imported from its public calendar feed (calendar_import.py): shown in
+    # our calendar, marked as external; people register at `external_url`, not here.
+    source = models.ForeignKey(
+        "events.CalendarSource",
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    external_uid = models.CharField(
+        _("identifier in the partner's calendar"), max_length=400, blank=True
+    )
+    external_url = models.URLField(_("page at the organiser"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -174,7 +187,18 @@ class Event(SeatCounted, TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gte=F("starts_at")), name="event_ends_after_start"
-            )
+            ),
+            # The seat counter never passes the seats: lowering the seats below the seats
+            # taken is refused by the database too, whatever registers at the same moment.
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(seats_taken__lte=F("capacity")),
+                name="event_seats_taken_within_capacity",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_uid"],
+                condition=Q(source__isnull=False),
+                name="event_one_per_external_occurrence",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +232,10 @@ class Event(SeatCounted, TimeStampedModel):
     @property
     def local_end(self):
         return self.ends_at.astimezone(self.zone)
+
+    @property
+    def is_external(self) -> bool:
+        return self.source_id is not None
 
     @property
     def pillar_labels(self) -> list[str]:
@@ -245,6 +273,12 @@ class TicketCategory(SeatCounted):
         ordering = ["position", "id"]
         verbose_name = _("ticket category")
         verbose_name_plural = _("ticket categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(seats_taken__lte=F("capacity")),
+                name="ticketcategory_seats_taken_within_capacity",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -499,3 +533,89 @@ class Recording(TimeStampedModel):
         if self.session_id:
             return self.session.title
         return self.event.display_title
+
+
+class CalendarSource(TimeStampedModel):
+    """A partner cluster's public iCalendar feed whose events are imported into our calendar."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    url = models.URLField(
+        _("feed address"),
+        max_length=500,
+        blank=True,
+        help_text=_("The partner's public .ics address; empty if you upload the file."),
+    )
+    organiser = models.ForeignKey(
+        Organisation,
+        verbose_name=_("partner organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calendar_sources",
+    )
+    kind = models.CharField(
+        _("kind of its events"),
+        max_length=20,
+        choices=EventKind.choices,
+        default=EventKind.NETWORKING,
+    )
+    last_imported_at = models.DateTimeField(_("last imported"), null=True, blank=True)
+    last_result = models.JSONField(_("last result"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner calendar")
+        verbose_name_plural = _("partner calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarToken(models.Model):
+    """The secret in the address of a person's own calendar feed (all their registrations and
+    their programme agenda across events): calendar apps subscribe without signing in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events_calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_calendar_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"
+
+
+class Invitation(TimeStampedModel):
+    """A person invited to an event (its visibility "invited"): they see it and may register."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="event_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="events_invitation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.event}"

@@ -15,10 +15,12 @@ from klynge.ecosystem.models import Person
 from klynge.events.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    CalendarToken,
     Event,
     EventFormat,
     EventStatus,
     Feedback,
+    Invitation,
     Recording,
     RecordingAccess,
     Registration,
@@ -29,7 +31,8 @@ from klynge.events.models import (
 
 def events_visible_to(user) -> QuerySet[Event]:
     """Published events the user may see: public ones, members-only ones for members, and
-    invited ones for those registered; staff also see cancelled ones (drafts: `manageable`)."""
+    invited ones for those invited or registered; staff also see cancelled ones (drafts:
+    `manageable`)."""
     roles = roles_for(user)
     events = Event.objects.select_related("organiser")
     if roles.has(Role.STAFF):
@@ -41,19 +44,28 @@ def events_visible_to(user) -> QuerySet[Event]:
         invited = Registration.objects.filter(person__user=user, status__in=ACTIVE_STATUSES).values(
             "event_id"
         )
+        invitations = Invitation.objects.filter(person__user=user, revoked_at__isnull=True).values(
+            "event_id"
+        )
         visible |= Q(visibility=Visibility.INVITED, pk__in=invited)
+        visible |= Q(visibility=Visibility.INVITED, pk__in=invitations)
     return events.filter(visible, status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED])
 
 
 def manageable_events() -> QuerySet[Event]:
-    """Every event, drafts included, with its seat counts (for staff pages)."""
-    return Event.objects.select_related("organiser").annotate(
-        confirmed_count=Count(
-            "registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)
-        ),
-        waitlisted_count=Count(
-            "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
-        ),
+    """Every event of ours, drafts included, with its seat counts (for staff pages); partners'
+    imported events are managed on the partner calendars page."""
+    return (
+        Event.objects.filter(source__isnull=True)
+        .select_related("organiser")
+        .annotate(
+            confirmed_count=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)
+            ),
+            waitlisted_count=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
+            ),
+        )
     )
 
 
@@ -95,6 +107,64 @@ def public_feed_events() -> QuerySet[Event]:
     return Event.objects.filter(
         visibility=Visibility.PUBLIC, status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED]
     ).order_by("starts_at")
+
+
+def upcoming_public_events() -> QuerySet[Event]:
+    """Published public events that have not ended, soonest first (the Atom feed)."""
+    return (
+        Event.objects.filter(
+            visibility=Visibility.PUBLIC, status=EventStatus.PUBLISHED, ends_at__gte=timezone.now()
+        )
+        .select_related("organiser")
+        .order_by("starts_at", "id")
+    )
+
+
+def feed_registrations(user) -> QuerySet[Registration]:
+    """The user's living registrations of events that are not drafts, for their own calendar
+    feed (a cancelled event stays, marked cancelled, so calendars drop it visibly)."""
+    return (
+        Registration.objects.filter(person__user=user, status__in=ACTIVE_STATUSES)
+        .exclude(event__status=EventStatus.DRAFT)
+        .select_related("event")
+        .order_by("event__starts_at", "id")
+    )
+
+
+def find_calendar_token(token: str) -> CalendarToken | None:
+    """The feed token a secret opens (the token is the only credential), for an active login."""
+    found = CalendarToken.objects.select_related("user").filter(token=token).first()
+    if found is None or not found.user.is_active:
+        return None
+    return found
+
+
+def calendar_token_of(user) -> CalendarToken | None:
+    return CalendarToken.objects.filter(user=user).first()
+
+
+def event_invitations(event: Event) -> list[Invitation]:
+    """The event's invitations with each person's living registration (`registration`)."""
+    invitations = list(
+        Invitation.objects.filter(event=event)
+        .select_related("person")
+        .order_by("revoked_at", "person__last_name", "person__first_name", "id")
+    )
+    registrations = {
+        r.person_id: r
+        for r in Registration.objects.filter(
+            event=event, person_id__in=[i.person_id for i in invitations]
+        ).order_by("created_at", "id")
+    }
+    for invitation in invitations:
+        invitation.registration = registrations.get(invitation.person_id)
+    return invitations
+
+
+def calendar_sources() -> QuerySet:
+    from klynge.events.models import CalendarSource
+
+    return CalendarSource.objects.select_related("organiser").annotate(event_count=Count("events"))
 
 
 def get_event_for_user(user, slug: str) -> Event:
@@ -148,6 +218,19 @@ def event_registrations(event: Event) -> QuerySet[Registration]:
         .select_related("person", "category", "organisation")
         .order_by("status", "created_at", "id")
     )
+
+
+def answer_columns(event: Event, registrations) -> tuple[list, list[list[str]]]:
+    """The event's questions and, per registration, its answers in the questions' order
+    (a question removed since still shows when someone answered it)."""
+    questions = list(event.questions.all())
+    known = {str(q.pk) for q in questions}
+    extra = sorted(
+        {key for r in registrations for key in (r.answers or {}) if key not in known}, key=int
+    )
+    columns = [(str(q.pk), q.label) for q in questions] + [(key, f"#{key}") for key in extra]
+    rows = [[(r.answers or {}).get(key, "") for key, _label in columns] for r in registrations]
+    return columns, rows
 
 
 def seat_figures(event: Event) -> dict:
@@ -246,6 +329,32 @@ def recordings_for(user, *, event_slug: str = "") -> QuerySet[Recording]:
         ).values("event_id")
         allowed |= Q(access=RecordingAccess.REGISTRANTS, event_id__in=attended)
     return recordings.filter(allowed, event__status=EventStatus.PUBLISHED)
+
+
+def event_recordings(event: Event) -> QuerySet[Recording]:
+    """The event's recordings that may be shown at all (a session's only with consent)."""
+    return (
+        Recording.objects.filter(event=event)
+        .filter(Q(session__isnull=True) | Q(session__recording_allowed=True))
+        .select_related("event", "session")
+        .order_by("session__starts_at", "id")
+    )
+
+
+def member_person_ids(person_ids) -> set[int]:
+    """Those of `person_ids` with a current tie to a member organisation other than as a
+    student (who may watch the members' recordings, as `Role.MEMBER_EMPLOYEE` does)."""
+    from klynge.ecosystem.models import Affiliation, AffiliationRole, MembershipStatus
+
+    return set(
+        Affiliation.objects.current()
+        .filter(
+            person_id__in=list(person_ids),
+            organisation__membership_status=MembershipStatus.MEMBER,
+        )
+        .exclude(role=AffiliationRole.STUDENT)
+        .values_list("person_id", flat=True)
+    )
 
 
 def feedback_summary(event: Event) -> dict:

@@ -1,10 +1,13 @@
 """Writes to events and registrations.
 
-Seats: every registration write locks the event row first (SELECT ... FOR UPDATE on
-PostgreSQL; on SQLite `atomic()` takes the database's write lock, transaction_mode IMMEDIATE),
-then counts the seats taken (confirmed registrations and outstanding offers). Registrations for
-one event are therefore decided one after the other and an event is never oversold, while
-every free seat goes to the next person (no one is refused or waitlisted while a seat is free).
+Seats: each event (and ticket type) keeps a counter of the seats taken, `seats_taken`, changed
+only here. A registration is inserted first and takes its seat last, with one conditional
+`UPDATE ... SET seats_taken = seats_taken + 1 WHERE seats_taken < capacity` (`_take_seat`): on
+PostgreSQL the event's row is locked only from that statement to the commit; on SQLite
+`atomic()` takes the database's write lock (transaction_mode IMMEDIATE). When the UPDATE finds
+no seat, the decision is made again with the row locked (SELECT ... FOR UPDATE), so a seat
+freed in the meantime is never left unsold while someone is waitlisted or refused. A check
+constraint (`seats_taken <= capacity`) lets the database refuse fewer seats than are taken.
 E-mails are queued after commit: a rolled-back registration sends nothing.
 """
 
@@ -31,11 +34,13 @@ from klynge.events import calendar
 from klynge.events.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    CalendarToken,
     CategoryKind,
     Event,
     EventFormat,
     EventStatus,
     Feedback,
+    Invitation,
     Notification,
     NotificationKind,
     Question,
@@ -46,15 +51,20 @@ from klynge.events.models import (
     RegistrationStatus,
     Reminder,
     TicketCategory,
+    Visibility,
 )
+from klynge.events.selectors import event_recordings, member_person_ids
 from klynge.events.signals import registration_checked_in
 
 # Paths that the event URLs use, so no event may take them as its short name.
-RESERVED_SLUGS = {"mine", "manage", "new", "feed", "registrations", "recordings", "feedback"}
+RESERVED_SLUGS = {
+    "mine", "manage", "new", "feed", "registrations", "recordings", "feedback", "calendar",
+    "partners", "invitations",
+}  # fmt: skip
 EVENT_FIELDS = {
     "title", "title_da", "title_en", "kind", "format", "visibility", "starts_at", "ends_at",
     "time_zone", "venue", "address", "online_url", "summary", "description_da",
-    "description_en", "organiser", "pillars", "recording_url", "capacity", "waitlist",
+    "description_en", "organiser", "pillars", "capacity", "waitlist",
     "requires_approval", "registration_opens_at", "registration_closes_at", "offer_hours",
     "free_cancellation_days", "stream_opens_minutes", "send_follow_up",
 }  # fmt: skip
@@ -100,6 +110,8 @@ def _apply(event: Event, fields: dict) -> None:
     opens, closes = event.registration_opens_at, event.registration_closes_at
     if opens and closes and closes < opens:
         errors["registration_closes_at"] = [_("Registration cannot close before it opens.")]
+    if event.capacity is not None and event.capacity < event.seats_taken:
+        errors["capacity"] = [_too_few_seats(event.seats_taken)]
     if errors:
         raise ValidationError(errors)
     event.full_clean(exclude=["co_organisers", "sdgs"])
@@ -137,14 +149,30 @@ def update_event(*, actor, event: Event, **fields) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if "status" in fields:
         raise ValueError("Use publish_event or cancel_event to change the status.")
+    # The seats taken are read with the event's row locked (a registration takes a seat with
+    # an UPDATE of that row, so it waits or has already counted), and _apply refuses fewer
+    # seats than that; the database's check constraint refuses it anyway.
     _apply(event, fields)
-    event.save()
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"capacity": [_too_few_seats(Event.objects.get(pk=event.pk).seats_taken)]}
+        ) from None
     _set_relations(event, fields)
     audit.record(
         actor=actor, action="events.event.update", target=event, data={"fields": sorted(fields)}
     )
     _promote(event, actor=actor)
     return event
+
+
+def _too_few_seats(taken: int) -> str:
+    return _(
+        "%(taken)s seats are already taken (confirmed or offered): the event cannot have fewer. "
+        "Cancel registrations first to lower it."
+    ) % {"taken": taken}
 
 
 @transaction.atomic
@@ -412,6 +440,8 @@ def _check_answers(event: Event, answers: dict) -> dict:
 
 
 def _registration_open(event: Event, now: datetime.datetime) -> None:
+    if event.source_id is not None:
+        raise ValidationError(_("This is a partner's event: register on the organiser's page."))
     if event.status != EventStatus.PUBLISHED:
         raise ValidationError(_("This event is not open for registration."))
     if event.ends_at < now:
@@ -450,8 +480,12 @@ def register(
         raise ValidationError({"category": [_("Choose one of this event's ticket types.")]})
     if not staff:
         _registration_open(event, timezone.now())
+        if event.visibility == Visibility.INVITED and not is_invited(event, person):
+            raise ValidationError(_("This event is by invitation only."))
     elif event.status == EventStatus.CANCELLED:
         raise ValidationError(_("This event is cancelled."))
+    elif event.source_id is not None:
+        raise ValidationError(_("This is a partner's event: register on the organiser's page."))
     organisation = organisation or default_organisation(person)
     if category is None:
         categories = list(event.categories.all())
@@ -1063,8 +1097,10 @@ def _reminder_context(event: Event, base_url: str) -> dict:
 
 def send_follow_ups(*, now: datetime.datetime | None = None, base_url: str = "") -> int:
     """After an event has ended (within a week), e-mails each confirmed registrant once: the
-    recording if there is one, and a link to the feedback form that works without signing in.
-    Returns the number of e-mails queued."""
+    links to the event's recordings that registrant may watch (public and registrants' ones,
+    members' ones only to people of member organisations, sessions only with the speakers'
+    consent), and a link to the feedback form that works without signing in. Returns the number
+    of e-mails queued."""
     now = now or timezone.now()
     events = Event.objects.filter(
         status=EventStatus.PUBLISHED,
@@ -1074,32 +1110,33 @@ def send_follow_ups(*, now: datetime.datetime | None = None, base_url: str = "")
     )
     sent = 0
     for event in events:
-        recording = event.recording_url or _event_recording_url(event)
         registrations = (
             Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
             .exclude(notifications__kind=NotificationKind.FOLLOW_UP)
             .select_related("person")
         )
+        recordings = list(event_recordings(event))
+        members = member_person_ids([r.person_id for r in registrations])
         for registration in registrations:
             with transaction.atomic():
                 if not _notify_once(registration, NotificationKind.FOLLOW_UP, [0]):
                     continue
                 registration.event = event
                 link = reverse("events:feedback", args=[feedback_token(registration)])
+                allowed = [
+                    [recording.display_title, recording.url]
+                    for recording in recordings
+                    if recording.access != RecordingAccess.MEMBERS
+                    or registration.person_id in members
+                ]
                 _email(
                     registration,
                     "follow_up",
                     base_url,
-                    {"recording_link": recording, "feedback_link": base_url + link},
+                    {"recordings": allowed, "feedback_link": base_url + link},
                 )
             sent += 1
     return sent
-
-
-def _event_recording_url(event: Event) -> str:
-    """The first whole-event recording open to the registrants (for the follow-up)."""
-    recording = Recording.objects.filter(event=event, session__isnull=True).order_by("id").first()
-    return recording.url if recording else ""
 
 
 @transaction.atomic
@@ -1175,3 +1212,98 @@ def remove_recording(*, actor, recording: Recording) -> None:
         data={"recording": recording.pk, "url": recording.url},
     )
     recording.delete()
+
+
+# --- Invitations (events by invitation only) -----------------------------------------------
+
+
+def is_invited(event: Event, person: Person) -> bool:
+    return Invitation.objects.filter(event=event, person=person, revoked_at__isnull=True).exists()
+
+
+@transaction.atomic
+def invite_people(
+    *, actor, event: Event, people: list[Person], base_url: str = ""
+) -> list[Invitation]:
+    """Invites people to the event and e-mails each an invitation with the event's link (after
+    commit). People already invited are left as they are (a withdrawn invitation is renewed);
+    returns the invitations made or renewed."""
+    if event.status == EventStatus.CANCELLED:
+        raise ValidationError(_("The event is cancelled."))
+    made = []
+    now = timezone.now()
+    for person in people:
+        invitation, created = Invitation.objects.get_or_create(
+            event=event, person=person, defaults={"invited_by": actor_or_none(actor)}
+        )
+        if not created and invitation.revoked_at is None:
+            continue
+        invitation.revoked_at = None
+        invitation.sent_at = now if person.email else None
+        invitation.invited_by = actor_or_none(actor)
+        invitation.save(update_fields=["revoked_at", "sent_at", "invited_by", "updated_at"])
+        if person.email:
+            from klynge.core.emails import queue_email
+
+            queue_email(
+                to=person.email,
+                template="events/emails/invitation",
+                context={
+                    "event": event,
+                    "person": person,
+                    "link": base_url + event.get_absolute_url(),
+                    "starts": event.local_start.replace(tzinfo=None),
+                    "ends": event.local_end.replace(tzinfo=None),
+                },
+                language=person.languages[0] if person.languages else None,
+            )
+        made.append(invitation)
+    audit.record(
+        actor=actor,
+        action="events.invitation.create",
+        target=event,
+        data={"people": [invitation.person_id for invitation in made]},
+    )
+    return made
+
+
+@transaction.atomic
+def withdraw_invitation(*, actor, invitation: Invitation) -> Invitation:
+    """Withdraws an invitation: the person no longer sees the event (a registration already
+    made stays; cancel it separately)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="events.invitation.withdraw",
+            target=invitation.event,
+            data={"person": invitation.person_id},
+        )
+    return invitation
+
+
+def actor_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- The personal calendar feed -------------------------------------------------------------
+
+
+@transaction.atomic
+def ensure_calendar_token(*, actor, user, reset: bool = False) -> CalendarToken:
+    """The secret of the user's calendar feed address; `reset` replaces it (the old address
+    stops working at once)."""
+    token = CalendarToken.objects.select_for_update().filter(user=user).first()
+    if token is not None and not reset:
+        return token
+    if token is not None:
+        token.delete()
+    token = CalendarToken.objects.create(user=user)
+    audit.record(
+        actor=actor,
+        action="events.calendar_token.reset" if reset else "events.calendar_token.create",
+        target=user,
+    )
+    return token

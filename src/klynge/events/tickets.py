@@ -1,7 +1,9 @@
 """Tickets: the registration's code as a QR code (segno), for the e-mail and the event page.
 
-The QR code holds only the ticket code; the check-in page takes it typed or from a scanner
-that types what it reads.
+The QR code holds only the ticket code; the check-in page reads it with the phone's camera
+(check_in.js), or takes it typed or from a scanner that types what it reads. It is always a
+full QR code: segno would make a Micro QR code of a short text, which phone cameras, the
+browser's BarcodeDetector and jsQR do not read.
 """
 
 import segno
@@ -9,11 +11,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 
+def ticket_qr(code: str) -> segno.QRCode:
+    return segno.make_qr(code, error="m")
+
+
 def qr_svg(code: str, *, scale: int = 5) -> str:
     """An SVG document of the ticket code's QR code (no scripts, no inline styles)."""
-    return segno.make(code, error="m").svg_inline(
-        scale=scale, title=_("Ticket %(code)s") % {"code": code}
-    )
+    return ticket_qr(code).svg_inline(scale=scale, title=_("Ticket %(code)s") % {"code": code})
 
 
 def qr_inline(code: str) -> str:

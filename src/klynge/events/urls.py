@@ -1,12 +1,26 @@
 from django.urls import path
 
-from klynge.events import views
+from klynge.events import calendar_views, staff_views, views
 
 app_name = "events"
 urlpatterns = [
     path("", views.event_list, name="list"),
     path("mine/", views.my_registrations, name="mine"),
     path("feed.ics", views.calendar_feed, name="ics"),
+    path("feed.atom", calendar_views.atom_feed, name="atom"),
+    path("calendar/<str:token>.ics", calendar_views.personal_feed, name="personal_feed"),
+    path("mine/calendar/", calendar_views.calendar_token_reset, name="calendar_token"),
+    path("manage/partners/", calendar_views.partner_calendars, name="partners"),
+    path(
+        "manage/partners/<int:pk>/import/",
+        calendar_views.partner_calendar_import,
+        name="partner_import",
+    ),
+    path(
+        "manage/partners/<int:pk>/remove/",
+        calendar_views.partner_calendar_delete,
+        name="partner_remove",
+    ),
     path("manage/", views.manage_list, name="manage"),
     path("manage/new/", views.event_create, name="create"),
     path("manage/<slug:slug>/edit/", views.event_edit, name="edit"),
@@ -21,6 +35,17 @@ urlpatterns = [
         "manage/<slug:slug>/registrations/<int:pk>/decide/",
         views.decide_registration,
         name="decide",
+    ),
+    path(
+        "manage/<slug:slug>/registrations.csv",
+        staff_views.registrations_csv,
+        name="registrations_csv",
+    ),
+    path("manage/<slug:slug>/invitations/", staff_views.invitations, name="invitations"),
+    path(
+        "manage/<slug:slug>/invitations/<int:pk>/withdraw/",
+        staff_views.invitation_withdraw,
+        name="invitation_withdraw",
     ),
     path("manage/<slug:slug>/check-in/", views.check_in_view, name="check_in"),
     path("manage/<slug:slug>/tickets/", views.manage_tickets, name="tickets"),

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -30,9 +31,12 @@ from klynge.events.forms import (
     ReminderForm,
     StaffRegistrationForm,
 )
+from klynge.events.jsonld import event_json_ld
 from klynge.events.models import Question, Recording, RegistrationStatus, Reminder, TicketCategory
 from klynge.events.selectors import (
+    answer_columns,
     badge_registrations,
+    calendar_token_of,
     categories_with_counts,
     event_registrations,
     feedback_summary,
@@ -95,14 +99,19 @@ def _detail_context(request, event, form=None):
     if registration is not None and registration.status == RegistrationStatus.CONFIRMED:
         ticket = qr_inline(registration.code)
     categories = list(event.categories.all())
+    seats = seat_figures(event)
     return {
+        "json_ld": event_json_ld(
+            event, base_url=_base_url(request), categories=categories, free=seats["free"]
+        ),
+        "recordings": list(recordings_for(request.user, event_slug=event.slug)),
         "event": event,
         "ticket": ticket,
         "zone": str(zone),
         "zones": zones,
         "registration": registration,
         "form": form,
-        "seats": seat_figures(event),
+        "seats": seats,
         "categories": categories,
         "has_paid_tickets": any(category.price for category in categories),
         "can_group": request.user.has_perm("events.register_group"),
@@ -211,7 +220,14 @@ def accept_offer(request, pk, obj):
 @permission_required("events.view_own_registrations")
 def my_registrations(request):
     registrations = list(registrations_of(request.user))
-    return render(request, "events/mine.html", {"registrations": registrations})
+    token = calendar_token_of(request.user)
+    feed_url = (
+        request.build_absolute_uri(reverse("events:personal_feed", args=[token.token]))
+        if token
+        else ""
+    )
+    context = {"registrations": registrations, "feed_url": feed_url}
+    return render(request, "events/mine.html", context)
 
 
 def _group_organisation(request) -> Organisation | None:
@@ -339,9 +355,12 @@ def event_cancel(request, slug, obj):
 
 
 def _registrations_page(request, event, form, status=200):
+    registrations = list(event_registrations(event))
+    columns, answers = answer_columns(event, registrations)
     context = {
         "event": event,
-        "registrations": list(event_registrations(event)),
+        "rows": list(zip(registrations, answers, strict=True)),
+        "answer_columns": columns,
         "seats": seat_figures(event),
         "form": form,
     }

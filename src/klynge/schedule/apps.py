@@ -8,4 +8,9 @@ class ScheduleConfig(AppConfig):
     verbose_name = _("Event programmes")
 
     def ready(self) -> None:
-        from klynge.schedule import panels  # noqa: F401  (registers the dashboard panel)
+        from klynge.events.calendar import register_personal_part
+        from klynge.schedule import panels, privacy  # noqa: F401  (dashboard panel, personal data)
+        from klynge.schedule.ical import agenda_components
+
+        # The starred sessions go into the person's own calendar feed across all events.
+        register_personal_part("agenda", agenda_components)

@@ -292,6 +292,22 @@ def agenda_sessions(user, event: Event) -> list[Session]:
     return with_speakers(list(sessions_queryset(event).filter(agenda_entries__user=user)))
 
 
+def all_agenda_sessions(user) -> list[Session]:
+    """The user's starred sessions across the published events they may see, with speakers."""
+    if not user.is_active:
+        return []
+    sessions = (
+        Session.objects.filter(
+            agenda_entries__user=user,
+            event__in=events_visible_to(user).filter(status=EventStatus.PUBLISHED).values("pk"),
+        )
+        .select_related("room", "event")
+        .prefetch_related(_speaker_prefetch())
+        .order_by("starts_at", "pk")
+    )
+    return with_speakers(list(sessions))
+
+
 def agenda_feed_for(user, event: Event) -> AgendaFeed | None:
     return AgendaFeed.objects.filter(user=user, event=event).first()
 

@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 
 from klynge.ecosystem.models import Person
-from klynge.ecosystem.tests.factories import PersonFactory
+from klynge.ecosystem.tests.factories import OrganisationFactory, PersonFactory
+from klynge.events import services
 from klynge.events.models import Event, Registration
 from klynge.events.tests.factories import EventFactory
 
@@ -151,8 +152,15 @@ def test_list_and_filter_events(api_client, employee, django_assert_num_queries)
     EventFactory(status="draft", title="Draft")
     EventFactory(visibility="members", title="Members")
     client = api_client(employee)
-    body = client.get("/api/v1/events").json()
+    client.get("/api/v1/events")  # the token's first use is recorded once
+    # token, roles, count, page: the same whatever the number of events
+    with django_assert_num_queries(4):
+        body = client.get("/api/v1/events").json()
     assert sorted(e["title"] for e in body["items"]) == ["Members", "W", "Web"]
+    for n in range(3):
+        EventFactory(title=f"More {n}", organiser=OrganisationFactory())
+    with django_assert_num_queries(4):
+        assert client.get("/api/v1/events").json()["count"] == 6
     body = client.get("/api/v1/events?kind=webinar").json()
     assert [e["title"] for e in body["items"]] == ["Web"]
     body = client.get("/api/v1/events?format=online").json()
@@ -179,3 +187,155 @@ def test_emails_go_out_for_api_registrations(
         api_client(employee).post(f"/api/v1/events/{event.pk}/registrations", {}, content_type=JSON)
     assert [m.to for m in mail.outbox] == [["emp@fynsklyd.example"]]
     assert mail.outbox[0].attachments[0][2] == "text/calendar"
+
+
+def test_staff_publish_edit_and_cancel_through_the_api(
+    api_client, staff, employee, people, django_capture_on_commit_callbacks
+):
+    event = EventFactory(status="draft", capacity=2, title="Draft summit")
+    client = api_client(staff)
+    base = f"/api/v1/events/{event.pk}"
+    # Others may not, whatever they send.
+    other = api_client(employee)
+    assert other.post(f"{base}/publish").status_code == 403
+    assert other.patch(base, {"capacity": 9}, content_type=JSON).status_code == 403
+    assert other.post(f"{base}/cancel", {}, content_type=JSON).status_code == 403
+    # Staff register someone for the draft (the page allows it too).
+    a, b = people(2)
+    response = client.post(f"{base}/registrations", {"person": a.pk}, content_type=JSON)
+    assert (response.status_code, response.json()["status"]) == (201, "confirmed")
+    response = client.post(f"{base}/publish")
+    assert (response.status_code, response.json()["status"]) == (200, "published")
+    response = client.post(f"{base}/publish")
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        {"__all__": ["Only a draft can be published."]},
+    )
+    response = client.patch(
+        base,
+        {"title_en": "Summit", "capacity": 5, "start": "2031-05-01T10:00:00",
+         "end": "2031-05-01T12:00:00"},
+        content_type=JSON,
+    )  # fmt: skip
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["title_en"], body["capacity"], body["start"], body["seats"]["free"]) == (
+        "Summit", 5, "2031-05-01T08:00:00Z", 4,
+    )  # fmt: skip
+    # Fewer seats than are taken: a clear 400 on the field, and nothing changes.
+    client.post(f"{base}/registrations", {"person": b.pk}, content_type=JSON)
+    response = client.patch(base, {"capacity": 1}, content_type=JSON)
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        {
+            "capacity": [
+                "2 seats are already taken (confirmed or offered): the event cannot have "
+                "fewer. Cancel registrations first to lower it."
+            ]
+        },
+    )
+    event.refresh_from_db()
+    assert (event.capacity, event.title_en) == (5, "Summit")
+    assert client.patch(base, {"capacity": -1}, content_type=JSON).status_code == 422
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{base}/cancel", {"note": "The venue burnt down."}, content_type=JSON
+        )
+    assert (response.status_code, response.json()["status"]) == (200, "cancelled")
+    assert sorted(m.to[0] for m in mail.outbox if "cancelled" in m.subject.lower()) == sorted(
+        [a.email, b.email]
+    )
+    response = client.post(f"{base}/cancel", {}, content_type=JSON)
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        {"__all__": ["The event is already cancelled."]},
+    )
+    assert client.post("/api/v1/events/999999/publish").status_code == 404
+
+
+def test_non_staff_cannot_probe_drafts_by_registering_someone(api_client, employee):
+    draft = EventFactory(status="draft")
+    person = PersonFactory()
+    response = api_client(employee).post(
+        f"/api/v1/events/{draft.pk}/registrations", {"person": person.pk}, content_type=JSON
+    )
+    assert response.status_code == 403
+    assert (
+        api_client(employee)
+        .post(f"/api/v1/events/{draft.pk}/registrations", {}, content_type=JSON)
+        .status_code
+        == 404
+    )
+
+
+def test_check_in_through_the_api(api_client, staff, employee, people):
+    event = EventFactory()
+    a, b = people(2)
+    mine = services.register(actor=None, event=event, person=a)
+    full = EventFactory(capacity=0)
+    waiting = services.register(actor=None, event=full, person=b)
+    client = api_client(staff)
+    url = f"/api/v1/events/{event.pk}/check-in"
+    assert api_client(employee).post(url, {"code": mine.code}, content_type=JSON).status_code == 403
+    response = client.post(url, {"code": f"  {mine.code.lower()} "}, content_type=JSON)
+    assert response.status_code == 200
+    body = response.json()
+    mine.refresh_from_db()
+    assert (body["id"], body["name"], body["checked_in_at"] is not None) == (
+        mine.pk, a.full_name, True,
+    )  # fmt: skip
+    first = mine.checked_in_at
+    # Again: still checked in, at the first time.
+    client.post(url, {"code": mine.code}, content_type=JSON)
+    mine.refresh_from_db()
+    assert mine.checked_in_at == first
+    # Another event's code is not found here; a waiting-list ticket does not check in.
+    assert client.post(url, {"code": waiting.code}, content_type=JSON).status_code == 404
+    response = client.post(
+        f"/api/v1/events/{full.pk}/check-in", {"code": waiting.code}, content_type=JSON
+    )
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        {"__all__": ["Only a confirmed registration can check in."]},
+    )
+    assert client.post(url, {}, content_type=JSON).status_code == 422
+
+
+def test_organisers_read_the_answers_in_the_api(
+    api_client, staff, employee, django_assert_num_queries
+):
+    event = EventFactory()
+    diet = services.create_question(actor=staff, event=event, label="Dietary needs")
+    shirt = services.create_question(
+        actor=staff, event=event, label="T-shirt", kind="choice", choices=["S", "M", "L"]
+    )
+    client = api_client(employee)
+    response = client.post(
+        f"/api/v1/events/{event.pk}/registrations",
+        {"answers": {str(diet.pk): "Vegan", str(shirt.pk): "M"}},
+        content_type=JSON,
+    )
+    assert response.status_code == 201
+    assert response.json()["answers"] == {str(diet.pk): "Vegan", str(shirt.pk): "M"}
+    bad = api_client(staff).post(
+        f"/api/v1/events/{event.pk}/registrations",
+        {"person": PersonFactory().pk, "answers": {str(shirt.pk): "XXL"}},
+        content_type=JSON,
+    )
+    assert (bad.status_code, bad.json()["errors"]) == (
+        400,
+        {"answers": ["Choose one of the answers to: T-shirt"]},
+    )
+    for _ in range(3):
+        services.register(actor=None, event=event, person=PersonFactory())
+    staff_client = api_client(staff)
+    staff_client.get(f"/api/v1/events/{event.pk}/registrations")
+    # token, roles, event, count, page (people and ticket types joined)
+    with django_assert_num_queries(5):
+        items = staff_client.get(f"/api/v1/events/{event.pk}/registrations").json()["items"]
+    answered = {i["name"]: i["answers"] for i in items}
+    assert len(answered) == 4
+    assert answered[Person.objects.get(user=employee).full_name] == {
+        str(diet.pk): "Vegan",
+        str(shirt.pk): "M",
+    }

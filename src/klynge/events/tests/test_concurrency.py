@@ -103,3 +103,42 @@ def test_300_concurrent_api_registrations_without_a_waiting_list():
     assert {body["reason"] for code, body in results if code == 409} == {"full"}
     assert Registration.objects.filter(event=event, status="confirmed").count() == SEATS
     assert Registration.objects.filter(event=event).count() == SEATS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lowering_the_seats_while_people_register_never_leaves_more_confirmed_than_seats():
+    """Staff lower the seats from 10 to 8 (several times, through the API) while 20 people
+    register at once, with 8 seats already taken: either the seats go down first and every
+    newcomer waits, or newcomers take seats first and lowering is refused with the field's
+    message. Never more confirmed registrations than seats, never a 5xx."""
+    staff = UserFactory(email="seats-staff@cluster.example", is_staff=True)
+    _token, secret = account_services.create_api_token(actor=staff, user=staff, name="seats")
+    event = EventFactory(capacity=10, waitlist=True)
+    for person in _people(8):
+        services.register(actor=None, event=event, person=person)
+    newcomers = Person.objects.bulk_create(
+        Person(first_name=f"New{i}", last_name="Race", email=f"new{i}@example.org")
+        for i in range(20)
+    )
+    url = f"/api/v1/events/{event.pk}"
+
+    def act(item):
+        client = Client(headers={"Authorization": f"Bearer {secret}"})
+        if item is None:
+            response = client.patch(url, {"capacity": 8}, content_type="application/json")
+        else:
+            response = client.post(
+                f"{url}/registrations", {"person": item.pk}, content_type="application/json"
+            )
+        return response.status_code, response.json()
+
+    results = _run_all(act, [None] * 5 + newcomers)
+    codes = sorted({code for code, _body in results})
+    assert set(codes) <= {200, 201, 400}
+    event.refresh_from_db()
+    confirmed = Registration.objects.filter(event=event, status="confirmed").count()
+    assert (event.capacity, confirmed, event.seats_taken) in [(8, 8, 8), (10, 10, 10)]
+    refusals = [body["errors"] for code, body in results if code == 400]
+    assert all(list(errors) == ["capacity"] for errors in refusals)
+    if event.capacity == 10:  # newcomers were first: every lowering was refused
+        assert len(refusals) == 5

@@ -11,12 +11,15 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from klynge.core import periodic
 from klynge.ecosystem.models import Person
+from klynge.ecosystem.tests.factories import AffiliationFactory, OrganisationFactory
 from klynge.events import services
-from klynge.events.models import Feedback, Notification, Registration, Reminder
+from klynge.events.models import Feedback, Notification, Recording, Registration, Reminder
 from klynge.events.tests.factories import EventFactory
+from klynge.schedule.tests.factories import SessionFactory
 
 START = datetime.datetime(2030, 3, 30, 9, 0, tzinfo=datetime.UTC)
 
@@ -168,10 +171,11 @@ def _link(body: str) -> str:
 
 
 @pytest.mark.django_db
-def test_the_follow_up_goes_once_with_the_recording_and_a_feedback_link(
+def test_the_follow_up_goes_once_with_the_recordings_and_a_feedback_link(
     people, django_capture_on_commit_callbacks
 ):
-    event = _ended_event(recording_url="https://video.example/seminar")
+    event = _ended_event()
+    Recording.objects.create(event=event, url="https://video.example/seminar", access="public")
     old = _ended_event(hours_ago=24 * 8)
     quiet = _ended_event(send_follow_up=False)
     a, b, c, d = people(4)
@@ -184,8 +188,49 @@ def test_the_follow_up_goes_once_with_the_recording_and_a_feedback_link(
         assert services.send_follow_ups(base_url="https://k.example") == 0
     (message,) = mail.outbox
     assert (message.to, message.subject) == ([a.email], "Thank you for coming: Seminar")
-    assert "https://video.example/seminar" in message.body
+    assert "Seminar: https://video.example/seminar" in message.body
     assert _link(message.body).startswith("/events/feedback/")
+
+
+@pytest.mark.django_db
+def test_the_follow_up_sends_only_the_recordings_each_registrant_may_watch(
+    people, django_capture_on_commit_callbacks
+):
+    """Members' recordings go only to people of member organisations; a session recording
+    whose speakers withdrew consent goes to nobody; registrants' ones to every registrant."""
+    event = _ended_event()
+    refused = SessionFactory(event=event, title="Off the record", recording_allowed=True)
+    for title, access, session in [
+        ("Everyone's cut", "public", None),
+        ("Members' cut", "members", None),
+        ("Registrants' cut", "registrants", None),
+        ("Off the record", "public", refused),
+    ]:
+        Recording.objects.create(
+            event=event, url=f"https://v.example/{slugify(title)}", title=title, access=access,
+            session=session,
+        )  # fmt: skip
+    refused.recording_allowed = False  # consent withdrawn after the recording was added
+    refused.save(update_fields=["recording_allowed"])
+    member, outsider, student = people(3)
+    AffiliationFactory(person=member, organisation=OrganisationFactory(membership_status="member"))
+    AffiliationFactory(person=outsider, organisation=OrganisationFactory(membership_status="none"))
+    AffiliationFactory(
+        person=student, organisation=OrganisationFactory(membership_status="member"), role="student"
+    )
+    for person in (member, outsider, student):
+        _confirmed(event, person, created=event.starts_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_follow_ups(base_url="https://k.example") == 3
+    links = {
+        message.to[0]: re.findall(r"^(.+): https://v\.example/", message.body, re.MULTILINE)
+        for message in mail.outbox
+    }
+    assert links == {
+        member.email: ["Everyone's cut", "Members' cut", "Registrants' cut"],
+        outsider.email: ["Everyone's cut", "Registrants' cut"],
+        student.email: ["Everyone's cut", "Registrants' cut"],
+    }
 
 
 @pytest.mark.django_db

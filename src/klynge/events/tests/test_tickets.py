@@ -268,3 +268,13 @@ def test_staff_add_edit_and_remove_categories_and_questions_on_the_page(client, 
     assert not TicketCategory.objects.exists()
     client.post(reverse("events:question_remove", args=[event.slug, question.pk]))
     assert not Question.objects.exists()
+
+
+def test_the_ticket_is_a_full_qr_code_that_phones_read():
+    """segno makes a Micro QR code of a short text unless told otherwise, and phone cameras,
+    BarcodeDetector and jsQR do not read those (the camera check-in test reads the real one)."""
+    from klynge.events.tickets import qr_svg, ticket_qr
+
+    qr = ticket_qr("C0FFEE1234")
+    assert (qr.is_micro, qr.version) == (False, 1)
+    assert qr_svg("C0FFEE1234").count("<svg") == 1
