@@ -288,7 +288,11 @@ def main() -> None:
         started = time.perf_counter()
         index = rebuild_index()
         rebuild = time.perf_counter() - started
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"index rebuilt for {index.n} organisations in {rebuild:.1f} s (target < 600 s)")
+        print(f"peak memory of this process so far: {peak:.0f} MB")
     folder = current_index_folder()
     size = sum(path.stat().st_size for path in folder.iterdir()) / 2**20
     print(f"index files: {size:.0f} MB in {folder}")
