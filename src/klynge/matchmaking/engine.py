@@ -17,9 +17,11 @@ features, each scaled to about [0, 1]:
   Jaccard for competences and sectors);
 - ``region``: the same region; ``tie``: a direct weak tie (met at an event, a shared person).
 
-Scoring is two-stage: a coarse score for all n organisations with vector operations (text from a
-128-dimensional LSA embedding when n > EXACT_LIMIT), then the exact score for the best
-CANDIDATES, so a query among 100,000 costs a few milliseconds and never builds an n×n matrix.
+Scoring is two-stage: every feature once for all n organisations with vector operations (text
+from a 128-dimensional LSA embedding when n > EXACT_LIMIT), then the exact text cosine for the
+best CANDIDATES only, so a query among 100,000 costs tens of milliseconds and never builds an
+n×n matrix. The index holds only arrays (and short label lists), so `store` can save it as
+NumPy files that every process memory-maps instead of loading its own copy.
 """
 
 from __future__ import annotations

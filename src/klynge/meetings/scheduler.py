@@ -279,7 +279,7 @@ def _primal(instance: Instance, y: np.ndarray, deadline: float, bound: float) ->
     return state.slot_of
 
 
-FULL_MODEL_VARS = 20_000  # above this, CP-SAT works on neighbourhoods (see scheduler_cpsat)
+FULL_MODEL_VARS = 3_000  # above this, CP-SAT works on neighbourhoods (see scheduler_cpsat)
 
 
 def _combinatorial_bound(instance: Instance) -> float:

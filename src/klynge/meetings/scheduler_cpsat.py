@@ -9,14 +9,16 @@ deadline, so neither the presolve nor the search outlives the caller's deadline.
 
 Two uses (see `scheduler.solve`):
 
-- `solve_full`: the whole instance, when it is small enough for CP-SAT to build, presolve and
-  search within the deadline; its best bound is a proven bound on the optimum.
-- `improve_by_neighbourhoods` (large neighbourhood search): above that size the whole model's
-  presolve alone took longer than the 10 s budget on a loaded machine. Instead, a few people
-  around a request the schedule misses are set free with all their meetings, everything else
-  stays where it is, and CP-SAT re-solves that small model exactly (a few thousand variables,
-  milliseconds of presolve); a better placement is kept. Each round is short, so the schedule
-  can only improve and is always complete when the deadline comes.
+- `solve_full`: the whole instance, when it is small (a few thousand variables) and CP-SAT
+  proves the optimum in a second or two; its best bound is a proven bound on the optimum.
+- `improve_by_neighbourhoods` (large neighbourhood search): above that the whole model did not
+  pay. At 8,000 variables (200 people) CP-SAT found nothing better than the heuristic in 10 s,
+  where neighbourhoods reached the proven bound in 2 to 5 s in three runs of four; at 58,000,
+  building and presolving it alone took longer than the budget on a loaded machine. A few
+  people around a request the schedule misses are set free with all their meetings,
+  everything else stays where it is, and CP-SAT re-solves that small model exactly (a few
+  thousand variables, milliseconds of presolve); a better placement is kept. Each round is
+  short, so the schedule can only improve and is complete whenever the deadline comes.
 """
 
 from __future__ import annotations
