@@ -166,7 +166,7 @@ def test_positions_and_string_tables():
 def test_char_ngram_counts_are_scikit_learns_hashed_char_wb_ngrams():
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    from klynge.matchmaking.engine import char_ngram_counts
+    from klynge.matchmaking.ngrams import char_ngram_counts
 
     texts = [
         "Lyddesign og podcastproduktion for radio",
