@@ -17,29 +17,32 @@ features, each scaled to about [0, 1]:
   Jaccard for competences and sectors);
 - ``region``: the same region; ``tie``: a direct weak tie (met at an event, a shared person).
 
-Scoring is two-stage: a coarse score for all n organisations with vector operations (text from a
-128-dimensional LSA embedding when n > EXACT_LIMIT), then the exact score for the best
-CANDIDATES, so a query among 100,000 costs a few milliseconds and never builds an n×n matrix.
+Scoring is two-stage: every feature once for all n organisations with vector operations (text
+from a 128-dimensional LSA embedding when n > EXACT_LIMIT), then the exact text cosine for the
+best CANDIDATES only, so a query among 100,000 costs tens of milliseconds and never builds an
+n×n matrix. The index holds only arrays (and short label lists), so `store` can save it as
+NumPy files that every process memory-maps instead of loading its own copy.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 
+from klynge.matchmaking.ngrams import N_FEATURES, char_ngram_counts
+
 HALF_LIFE = 4.0  # years after which a tie counts half
 MAX_CONTEXT = 200  # larger contexts (a conference) say nothing about a pair: left out of the graph
 EXACT_LIMIT = 5000  # up to this many organisations the text score is exact for everyone
-CANDIDATES = 1000  # otherwise: exact re-scoring of this many coarse candidates
+CANDIDATES = 300  # otherwise: exact re-scoring of this many coarse candidates
 EMBEDDING_DIMS = 128
-N_FEATURES = 2**18
 
 FEATURES = (
-    "text",
+    "text",  # first: TEXT below
     "graph",
     "popularity",
     "kind",
@@ -49,6 +52,8 @@ FEATURES = (
     "region",
     "tie",
 )
+
+TEXT = 0  # the row of "text" in a feature matrix
 
 # A principled default: the collaboration graph and explicit offers/needs are the strongest
 # evidence, text and complementarity next, the rest are tie-breakers. `learn_weights` fits them
@@ -123,6 +128,63 @@ class Recommendation:
     reasons: list[Reason]
 
 
+class StringTable(Sequence[str]):
+    """Strings kept as one UTF-8 buffer and offsets: two arrays that a memory-mapped index
+    shares between processes, where a list of 100,000 names would be copied into each."""
+
+    def __init__(self, buffer: np.ndarray, offsets: np.ndarray) -> None:
+        self.buffer = buffer
+        self.offsets = offsets
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> StringTable:
+        encoded = [(value or "").encode() for value in values]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.buffer[self.offsets[i] : self.offsets[i + 1]].tobytes().decode()
+
+
+class Positions(Mapping[int, int]):
+    """Organisation id → row, by binary search in the sorted ids (shared arrays, no dict)."""
+
+    def __init__(self, sorted_ids: np.ndarray, order: np.ndarray) -> None:
+        self.sorted_ids = sorted_ids
+        self.order = order
+
+    @classmethod
+    def of(cls, ids: np.ndarray) -> Positions:
+        order = np.argsort(ids, kind="stable").astype(np.int64)
+        return cls(np.ascontiguousarray(ids[order]), order)
+
+    def __getitem__(self, pk: int) -> int:
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise KeyError(pk) from None
+        k = int(np.searchsorted(self.sorted_ids, pk))
+        if k < len(self.sorted_ids) and int(self.sorted_ids[k]) == pk:
+            return int(self.order[k])
+        raise KeyError(pk)
+
+    def __iter__(self):
+        return (int(pk) for pk in self.sorted_ids)
+
+    def __len__(self) -> int:
+        return len(self.sorted_ids)
+
+
 def _decay(year: int | None, now_year: int) -> float:
     if year is None:
         return 1.0
@@ -166,8 +228,8 @@ class Index:
         self.now_year = now_year
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.ids = np.asarray(corpus.ids, dtype=np.int64)
-        self.position = {int(pk): i for i, pk in enumerate(corpus.ids)}
-        self.names = list(corpus.names)
+        self.position = Positions.of(self.ids)
+        self.names = StringTable.of(corpus.names)
         self.kind_codes, self.kind_labels = _codes(corpus.kinds)
         self.country_codes, self.country_labels = _codes(corpus.countries)
         self.region_codes, self.region_labels = _codes(corpus.regions or [""] * n)
@@ -180,24 +242,18 @@ class Index:
     # -- building ---------------------------------------------------------------------------
 
     def _build_text(self, texts: Sequence[str], dims: int) -> None:
-        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+        from sklearn.feature_extraction.text import TfidfTransformer
 
-        self.hasher = HashingVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            n_features=N_FEATURES,
-            alternate_sign=False,
-            norm=None,
-            lowercase=True,
-        )
-        counts = self.hasher.transform([t or "" for t in texts])
-        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        # The projection is only needed here: queries compare rows that are already in the
+        # index, so it is not kept (it alone is 128 MB).
+        counts = char_ngram_counts(texts)
         if self.n:
-            self.text = self.tfidf.fit_transform(counts).astype(np.float32).tocsr()
+            text = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+            self.text = text.astype(np.float32).tocsr()  # rows of unit length: cosine = dot
         else:
             self.text = sparse.csr_matrix((0, N_FEATURES), dtype=np.float32)
+        self.text.sort_indices()
         self.embedding = None
-        self.projection = None
         if self.n > EXACT_LIMIT:
             from sklearn.decomposition import TruncatedSVD
 
@@ -205,11 +261,11 @@ class Index:
             sample = rng.choice(self.n, size=min(self.n, 20000), replace=False)
             svd = TruncatedSVD(n_components=dims, n_iter=3, random_state=0)
             svd.fit(self.text[sample])
-            self.projection = svd.components_.astype(np.float32)  # dims × N_FEATURES
-            embedding = np.asarray(self.text @ self.projection.T, dtype=np.float32)
+            projection = svd.components_.astype(np.float32)  # dims × N_FEATURES
+            embedding = np.asarray(self.text @ projection.T, dtype=np.float32)
             norms = np.linalg.norm(embedding, axis=1, keepdims=True)
             norms[norms == 0] = 1.0
-            self.embedding = embedding / norms
+            self.embedding = np.ascontiguousarray(embedding / norms, dtype=np.float32)
 
     def _build_tags(self, corpus: Corpus) -> None:
         n = self.n
@@ -238,17 +294,17 @@ class Index:
     def _build_graph(self, contexts: list[Context]) -> None:
         n = self.n
         rows, cols, weights, known_rows, known_cols = [], [], [], [], []
-        self.context_kinds: list[str] = []
-        self.context_labels: list[str] = []
-        self.context_years: list[int | None] = []
+        context_kinds: list[str] = []
+        context_labels: list[str] = []
+        context_years: list[int] = []
         for context in contexts:
             members = sorted(set(context.members))
             if len(members) < 2 or len(members) > MAX_CONTEXT:
                 continue
-            c = len(self.context_kinds)
-            self.context_kinds.append(context.kind)
-            self.context_labels.append(context.label)
-            self.context_years.append(context.year)
+            c = len(context_kinds)
+            context_kinds.append(context.kind)
+            context_labels.append(context.label)
+            context_years.append(-1 if context.year is None else context.year)
             weight = _decay(context.year, self.now_year) / (len(members) - 1)
             rows.extend(members)
             cols.extend([c] * len(members))
@@ -259,7 +315,10 @@ class Index:
                         if a != b:
                             known_rows.append(a)
                             known_cols.append(b)
-        m = len(self.context_kinds)
+        m = len(context_kinds)
+        self.context_kinds = StringTable.of(context_kinds)
+        self.context_labels = StringTable.of(context_labels)
+        self.context_years = np.asarray(context_years, dtype=np.int32)  # -1: no year
         self.incidence = sparse.csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, max(m, 1))
         )
@@ -334,8 +393,14 @@ class Index:
             return np.where(union > 0, shared / np.maximum(union, 1), 0.0).astype(np.float32)
 
     def _text_exact(self, i: int, candidates: np.ndarray | None = None) -> np.ndarray:
+        """Exact cosine of i's TF-IDF row with each candidate's (all when None): the query row
+        scattered into a dense vector, then one sparse-times-dense product over the candidate
+        rows only (a memory-mapped index reads just those rows)."""
+        start, end = self.text.indptr[i], self.text.indptr[i + 1]
+        query = np.zeros(self.text.shape[1], dtype=np.float32)
+        query[self.text.indices[start:end]] = self.text.data[start:end]
         rows = self.text if candidates is None else self.text[candidates]
-        return np.asarray((rows @ self.text[i].T).todense(), dtype=np.float32).ravel()
+        return np.asarray(rows @ query, dtype=np.float32).ravel()
 
     def _feature_matrix(self, i: int, candidates: np.ndarray | None, exact_text: bool):
         """Features of the pairs (i, j) for j in candidates (all when None): F × m."""
@@ -346,7 +411,8 @@ class Index:
         if exact_text or self.embedding is None:
             text = self._text_exact(i, candidates)
         else:
-            text = pick(self.embedding) @ self.embedding[i]
+            # einsum, not BLAS: a multi-threaded BLAS call costs tens of ms on a busy server
+            text = np.einsum("nd,d->n", pick(self.embedding), self.embedding[i])
         both_ways = self._tag_overlap(self.needs, self.offers_t, i) + self._tag_overlap(
             self.offers, self.needs_t, i
         )
@@ -372,7 +438,7 @@ class Index:
 
     def _blend(self, features: np.ndarray) -> np.ndarray:
         weights = np.asarray([self.weights.get(name, 0.0) for name in FEATURES], np.float32)
-        return weights @ features
+        return np.einsum("f,fn->n", weights, features)  # (not BLAS, see _feature_matrix)
 
     def excluded(self, i: int) -> np.ndarray:
         """Itself and its known partners."""
@@ -385,35 +451,36 @@ class Index:
         self, i: int, k: int, *, exclude: np.ndarray | None = None
     ) -> list[tuple[int, float, np.ndarray]]:
         """The best k (index, score, features) for organisation i; `exclude` is a boolean mask of
-        organisations never to propose (itself and known partners always are)."""
+        organisations never to propose (itself and known partners always are).
+
+        Every feature is computed once for all n organisations; with the embedding (large
+        directories) the text feature is its cosine there, and only the best `CANDIDATES` by
+        that score get the exact TF-IDF cosine and are ranked again."""
         if self.n == 0 or k <= 0:
             return []
         mask = self.excluded(i)
         if exclude is not None:
             mask |= exclude
+        available = self.n - int(np.count_nonzero(mask))
+        k = min(k, available)
+        if k == 0:
+            return []
         exact = self.embedding is None
         features = self._feature_matrix(i, None, exact_text=exact)
         scores = self._blend(features)
         scores[mask] = -np.inf
-        available = int((~mask).sum())
-        if not exact:
-            m = min(CANDIDATES, available)
-            candidates = np.argpartition(-scores, m - 1)[:m] if m else np.array([], np.int64)
-            candidates = candidates[np.isfinite(scores[candidates])]
-            features = self._feature_matrix(i, candidates, exact_text=True)
-            scores = self._blend(features)
+        if exact:
+            candidates = np.flatnonzero(~mask)
+            scores = scores[candidates]
+            features = features[:, candidates]
         else:
-            candidates = np.arange(self.n)
-        k = min(k, available)
-        if k == 0:
-            return []
-        finite = np.isfinite(scores)
-        order_pool = np.flatnonzero(finite)
-        top = (
-            order_pool[np.argpartition(-scores[order_pool], k - 1)[:k]]
-            if k < len(order_pool)
-            else order_pool
-        )
+            m = min(CANDIDATES, available)
+            candidates = np.argpartition(-scores, m - 1)[:m] if m < self.n else np.arange(self.n)
+            candidates = candidates[np.isfinite(scores[candidates])]
+            features = features[:, candidates]
+            features[TEXT] = self._text_exact(i, candidates)
+            scores = self._blend(features)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         # Highest score first; ties by position (deterministic).
         top = top[np.lexsort((candidates[top], -scores[top]))]
         return [(int(candidates[t]), float(scores[t]), features[:, t]) for t in top]
@@ -422,6 +489,7 @@ class Index:
         self, organisation_id: int, k: int = 10, *, exclude: np.ndarray | None = None
     ) -> list[Recommendation]:
         i = self.position[int(organisation_id)]
+        own = self._own_tags(i)
         return [
             Recommendation(
                 index=j,
@@ -429,7 +497,7 @@ class Index:
                 name=self.names[j],
                 score=round(score, 4),
                 features={name: float(value) for name, value in zip(FEATURES, feats, strict=True)},
-                reasons=self.reasons(i, j, feats),
+                reasons=self.reasons(i, j, feats, own),
             )
             for j, score, feats in self.rank(i, k, exclude=exclude)
         ]
@@ -439,8 +507,18 @@ class Index:
     def _row_tags(self, matrix, i: int) -> set[int]:
         return set(matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]].tolist())
 
-    def reasons(self, i: int, j: int, features: np.ndarray) -> list[Reason]:
-        """Plain-language facts behind the score, strongest contribution first."""
+    def _own_tags(self, i: int) -> dict[str, set[int]]:
+        return {
+            name: self._row_tags(getattr(self, name), i)
+            for name in ("needs", "offers", "competences", "sectors", "ties", "incidence")
+        }
+
+    def reasons(
+        self, i: int, j: int, features: np.ndarray, own: dict[str, set[int]] | None = None
+    ) -> list[Reason]:
+        """Plain-language facts behind the score, strongest contribution first. `own`: i's
+        tags and ties (`_own_tags(i)`), when several partners of i are explained."""
+        own = own if own is not None else self._own_tags(i)
         value = dict(zip(FEATURES, features.tolist(), strict=True))
         found: list[tuple[float, Reason]] = []
 
@@ -448,34 +526,26 @@ class Index:
             found.append((self.weights.get(feature, 0.0) * value[feature], reason))
 
         tag = self.tag_names
-        they_offer = sorted(
-            tag[t] for t in self._row_tags(self.needs, i) & self._row_tags(self.offers, j)
-        )
+        they_offer = sorted(tag[t] for t in own["needs"] & self._row_tags(self.offers, j))
         if they_offer:
             add("offers_needs", Reason("they_offer", {"tags": they_offer}))
-        you_offer = sorted(
-            tag[t] for t in self._row_tags(self.offers, i) & self._row_tags(self.needs, j)
-        )
+        you_offer = sorted(tag[t] for t in own["offers"] & self._row_tags(self.needs, j))
         if you_offer:
             add("offers_needs", Reason("you_offer", {"tags": you_offer}))
-        shared = sorted(
-            tag[t]
-            for t in self._row_tags(self.competences, i) & self._row_tags(self.competences, j)
-        )
+        shared = sorted(tag[t] for t in own["competences"] & self._row_tags(self.competences, j))
         if shared:
             add("competences", Reason("shared_competences", {"tags": shared}))
         sectors = sorted(
-            self.sector_names[s]
-            for s in self._row_tags(self.sectors, i) & self._row_tags(self.sectors, j)
+            self.sector_names[s] for s in own["sectors"] & self._row_tags(self.sectors, j)
         )
         if sectors:
             add("sectors", Reason("shared_sectors", {"sectors": sectors}))
         if value["graph"] > 0:
-            common = self._row_tags(self.ties, i) & self._row_tags(self.ties, j)
+            common = own["ties"] & self._row_tags(self.ties, j)
             names = sorted(self.names[z] for z in common)[:3]
             add("graph", Reason("common_partners", {"names": names, "count": len(common)}))
         if value["tie"] > 0:
-            contexts = sorted(self._row_tags(self.incidence, i) & self._row_tags(self.incidence, j))
+            contexts = sorted(own["incidence"] & self._row_tags(self.incidence, j))
             for kind in ("event", "person", "project", "relation"):
                 labels = [self.context_labels[c] for c in contexts if self.context_kinds[c] == kind]
                 if labels:

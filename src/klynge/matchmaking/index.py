@@ -1,12 +1,18 @@
-"""The product's recommendation index: built from the database, kept as a file.
+"""The product's recommendation index: built from the database, kept as files.
 
-``klynge matchmaking_rebuild`` (a daily periodic job) writes
-``settings.DATA_DIR / "matchmaking" / "index.pickle"`` atomically (temporary file + rename);
-every process loads it once and reloads it when the file changes. What is cheap is applied at
-query time instead of in the index: filters, feedback that hides a partner, merged or deleted
-organisations. The index remembers a fingerprint of the data it was built from
-(`data_version`); when the data changed, `get_index` rebuilds a small directory (up to
-`LIVE_LIMIT` organisations) once and writes the file, and queues one background rebuild
+``klynge matchmaking_rebuild`` (a daily periodic job) writes the index into a new folder
+``settings.DATA_DIR / "matchmaking" / "index-<time>"`` (NumPy arrays, see `store`), then
+points the small file ``matchmaking/current`` at it (written to a temporary file and renamed,
+so a reader sees the old index or the new one, never half of one). Every process memory-maps
+the current folder's arrays once and maps the new one when the pointer changes: the pages are
+shared by all processes on the machine, so each gunicorn worker adds only a few MB of its own.
+The previous folder is kept for processes still switching over; older ones are deleted (a
+process that still maps one keeps its pages until it lets go).
+
+What is cheap is applied at query time instead of in the index: filters, feedback that hides a
+partner, merged or deleted organisations. The index remembers a fingerprint of the data it was
+built from (`data_version`); when the data changed, `get_index` rebuilds a small directory (up
+to `LIVE_LIMIT` organisations) once and writes it, and queues one background rebuild
 (`tasks.rebuild_index_task`) for a larger one, so new organisations and new relations are
 served without waiting for the nightly rebuild, and never with a rebuild per request.
 
@@ -20,7 +26,8 @@ the tags. Years age the ties (see `engine.HALF_LIFE`).
 from __future__ import annotations
 
 import os
-import pickle
+import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -31,17 +38,37 @@ from django.conf import settings
 from django.utils import timezone
 
 from klynge.ecosystem.models import Affiliation, MembershipStatus, Organisation, Person
+from klynge.matchmaking import store
 from klynge.matchmaking.engine import Context, Corpus, Index
 
 LIVE_LIMIT = 5000
 CHECK_SECONDS = 30.0
 _lock = threading.Lock()
 _build_lock = threading.Lock()
-_cached: dict[str, object] = {"mtime": None, "index": None, "checked": 0.0}
+_cached: dict[str, object] = {"version": None, "index": None, "checked": 0.0}
+KEEP_SECONDS = 600.0  # see `_clean`
+
+
+def index_root() -> Path:
+    return Path(settings.DATA_DIR) / "matchmaking"
 
 
 def index_path() -> Path:
-    return Path(settings.DATA_DIR) / "matchmaking" / "index.pickle"
+    """The pointer file naming the current index folder."""
+    return index_root() / "current"
+
+
+def _current_folder() -> str | None:
+    try:
+        return index_path().read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def current_index_folder() -> Path | None:
+    """The folder of the index being served, if there is one."""
+    name = _current_folder()
+    return index_root() / name if name else None
 
 
 def _m2m(field: str) -> dict[int, list[str]]:
@@ -176,27 +203,51 @@ def build_index() -> Index:
     return index
 
 
-def _write(index: Index) -> None:
-    path = index_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary = handle.name
-    os.replace(temporary, path)
+def _write(index: Index) -> Index:
+    """Saves `index` into a new folder, points `current` at it, removes folders older than the
+    previous one, and returns the saved index memory-mapped (the built one, with all of its
+    arrays in this process's own memory, is dropped)."""
+    root = index_root()
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"index-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+    building = root / f"{name}.tmp"
+    store.save(index, building)
+    os.replace(building, root / name)  # complete before anything points at it
+    with tempfile.NamedTemporaryFile(
+        "w", dir=root, delete=False, suffix=".tmp", encoding="utf-8"
+    ) as handle:
+        handle.write(name)
+        pointer = handle.name
     with _lock:
-        _cached.update(mtime=path.stat().st_mtime_ns, index=index, checked=time.monotonic())
+        previous = _current_folder()
+        os.replace(pointer, index_path())
+        loaded = store.load(root / name)
+        _cached.update(version=name, index=loaded, checked=time.monotonic())
+    _clean(root, keep={name, previous})
+    return loaded
+
+
+def _clean(root: Path, keep: set) -> None:
+    """Removes the folders older than the previous index. A folder changed in the last
+    `KEEP_SECONDS` is left alone: another process may be writing it or about to point at it."""
+    (root / "index.pickle").unlink(missing_ok=True)  # the format before version 2
+    for path in root.glob("index-*"):
+        try:
+            if path.name in keep or time.time() - path.stat().st_mtime < KEEP_SECONDS:
+                continue
+        except FileNotFoundError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def rebuild_index() -> Index:
     """Builds the index from the database and writes it (atomically) to `index_path()`."""
     _request_path().unlink(missing_ok=True)
-    index = build_index()
-    _write(index)
-    return index
+    return _write(build_index())
 
 
 def _request_path() -> Path:
-    return index_path().with_name("rebuild.requested")
+    return index_root() / "rebuild.requested"
 
 
 def request_rebuild() -> bool:
@@ -225,26 +276,33 @@ def request_rebuild() -> bool:
 
 
 def forget_index() -> None:
-    """Drops the in-process copy and the file (tests, or after bulk changes)."""
+    """Drops the in-process copy and the files (tests, or after bulk changes)."""
     with _lock:
-        _cached.update(mtime=None, index=None, checked=0.0)
+        _cached.update(version=None, index=None, checked=0.0)
     index_path().unlink(missing_ok=True)
     _request_path().unlink(missing_ok=True)
+    root = index_root()
+    if root.exists():
+        for path in root.glob("index-*"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _loaded() -> Index | None:
-    """The file's index, loaded once per process and again when the file changes."""
-    path = index_path()
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-    with _lock:
-        if _cached["mtime"] != mtime:
-            with path.open("rb") as handle:
-                index = pickle.load(handle)  # noqa: S301 (our own file)
-            _cached.update(mtime=mtime, index=index, checked=time.monotonic())
-        return _cached["index"]
+    """The current index, mapped once per process and again when `current` changes."""
+    for _attempt in range(3):
+        name = _current_folder()
+        if name is None:
+            return None
+        with _lock:
+            if _cached["version"] == name:
+                return _cached["index"]
+            try:
+                index = store.load(index_root() / name)
+            except FileNotFoundError:  # replaced and removed meanwhile: read the pointer again
+                continue
+            _cached.update(version=name, index=index, checked=time.monotonic())
+            return index
+    return _cached["index"]
 
 
 def get_index(organisation_id: int | None = None) -> Index:
@@ -274,9 +332,7 @@ def get_index(organisation_id: int | None = None) -> Index:
             current = _loaded()
             if current is not None and getattr(current, "data_version", None) == version:
                 return current
-            built = build_index()
-            _write(built)
-            return built
+            return _write(build_index())
     request_rebuild()
     if index is None:  # a large directory before its first build: nothing to serve yet
         return Index(Corpus([], [], [], [], []), now_year=timezone.localdate().year)

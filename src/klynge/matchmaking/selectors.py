@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from klynge.ecosystem.models import Affiliation, MembershipStatus, Organisation, Person
@@ -63,7 +63,12 @@ def _mask(index, filters: Filters, hidden_ids) -> np.ndarray:
     return mask
 
 
-def _visible(user, ids, filters: Filters) -> dict[int, Organisation]:
+def _visible(
+    user, ids, filters: Filters, *, introductions_of: Organisation | None = None
+) -> dict[int, Organisation]:
+    """The organisations among `ids` that `user` may see and that pass the filters; with
+    `introductions_of`, each carries `introduction_status`, the status of the newest "introduce
+    us" request from that organisation to it ("" when none). One query."""
     queryset = directory_queryset(user).filter(pk__in=ids)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
@@ -71,6 +76,11 @@ def _visible(user, ids, filters: Filters) -> dict[int, Organisation]:
         queryset = queryset.filter(country=filters.country)
     if filters.members_only:
         queryset = queryset.filter(membership_status=MembershipStatus.MEMBER)
+    if introductions_of is not None:
+        newest = Introduction.objects.filter(
+            organisation=introductions_of, partner=OuterRef("pk")
+        ).order_by("-created_at", "-id")
+        queryset = queryset.annotate(introduction_status=Subquery(newest.values("status")[:1]))
     return {organisation.pk: organisation for organisation in queryset}
 
 
@@ -78,36 +88,31 @@ def recommendations_for_organisation(
     user, organisation: Organisation, *, k: int = 10, filters: Filters | None = None
 ) -> list[Suggestion]:
     """The top k partners for `organisation` that `user` may see, best first. Partners someone
-    marked "not useful" for this organisation are left out."""
+    marked "not useful" for this organisation are left out. Two queries (the feedback; the
+    partners with their visibility and introductions), whatever k."""
     filters = filters or Filters()
     k = max(1, min(k, MAX_K))
     index = get_index(organisation.pk)
     if organisation.pk not in index.position:
         return []
-    feedback = dict(
-        Feedback.objects.filter(organisation=organisation).values_list("partner_id", "useful")
-    )
-    hidden = {pk for pk, useful in feedback.items() if not useful}
+    hidden, mine = set(), {}
+    for partner_id, useful, user_id in Feedback.objects.filter(
+        organisation=organisation
+    ).values_list("partner_id", "useful", "user_id"):
+        if not useful:
+            hidden.add(partner_id)
+        if user_id == user.pk:
+            mine[partner_id] = useful
     # A few spare ones replace partners that became invisible or changed since the index.
     found = index.recommend(organisation.pk, k + 10, exclude=_mask(index, filters, hidden))
-    visible = _visible(user, [r.id for r in found], filters)
-    mine = dict(
-        Feedback.objects.filter(organisation=organisation, user=user).values_list(
-            "partner_id", "useful"
-        )
-    )
-    introductions = dict(
-        Introduction.objects.filter(
-            organisation=organisation, partner_id__in=list(visible)
-        ).values_list("partner_id", "status")
-    )
+    visible = _visible(user, [r.id for r in found], filters, introductions_of=organisation)
     return [
         Suggestion(
             organisation=visible[r.id],
             score=r.score,
             reasons=describe_all(r.reasons),
             useful=mine.get(r.id),
-            introduction=introductions.get(r.id, ""),
+            introduction=visible[r.id].introduction_status or "",
             features=r.features,
         )
         for r in found

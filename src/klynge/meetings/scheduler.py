@@ -21,9 +21,12 @@ Tables are numbered per slot afterwards. How it is solved (`solve`):
 2. A primal solution: requests in order of (weight, LP value) are placed greedily in a common
    free slot, then a repair pass inserts unplaced requests by moving one blocking meeting to
    another slot.
-3. If the proven gap is still above `target_gap` and the model is not too large, CP-SAT
-   (OR-Tools) solves the exact model above, hinted with that solution, within the time left;
-   its proven bound (`best_objective_bound`) tightens the bound.
+3. If the proven gap is still above `target_gap`, CP-SAT (OR-Tools, `scheduler_cpsat`) within
+   the time left: the exact model above, hinted with that solution, when it is small enough
+   (its proven bound, `best_objective_bound`, tightens the LP's); else, since building and
+   presolving 50,000 variables alone can take longer than the budget, small neighbourhoods
+   of the schedule (the people around a missed request) re-solved exactly one after another.
+   Everything, presolve included, stops at the deadline.
 
 The result always carries a PROVEN upper bound (`bound`), the smaller of the two.
 `greedy_first_free` is the baseline peers use: requests in the order they were accepted, each in
@@ -214,8 +217,11 @@ def greedy_first_free(instance: Instance, order: Sequence[int] | None = None) ->
     return state.slot_of
 
 
-def lp_bound(instance: Instance) -> tuple[float, np.ndarray]:
-    """The aggregated LP relaxation's optimum (a proven upper bound) and its solution y_r."""
+def lp_bound(
+    instance: Instance, *, time_limit: float | None = None
+) -> tuple[float, np.ndarray | None]:
+    """The aggregated LP relaxation's optimum (a proven upper bound) and its solution y_r;
+    (inf, None) when HiGHS did not finish within `time_limit` seconds."""
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
 
@@ -236,9 +242,10 @@ def lp_bound(instance: Instance) -> tuple[float, np.ndarray]:
         b_ub=np.array(limits, dtype=float),
         bounds=np.column_stack([np.zeros(m), upper]),
         method="highs",
+        options={} if time_limit is None else {"time_limit": time_limit},
     )
-    if result.status != 0:  # pragma: no cover - the LP is always feasible (y = 0) and bounded
-        return float(weights @ upper), upper
+    if result.status != 0:  # the LP is always feasible (y = 0) and bounded: out of time
+        return float("inf"), None
     return float(-result.fun), result.x
 
 
@@ -272,59 +279,21 @@ def _primal(instance: Instance, y: np.ndarray, deadline: float, bound: float) ->
     return state.slot_of
 
 
-def _cp_sat(
-    instance: Instance, hint: list[int], deadline: float, workers: int, bound: float
-) -> tuple[list[int] | None, float, bool]:
-    from ortools.sat.python import cp_model
+FULL_MODEL_VARS = 3_000  # above this, CP-SAT works on neighbourhoods (see scheduler_cpsat)
 
-    model = cp_model.CpModel()
-    by_person_slot: dict[tuple[int, int], list] = {}
-    by_slot: list[list] = [[] for _ in range(instance.n_slots)]
-    by_person: list[list] = [[] for _ in range(instance.n_people)]
-    variables: list[list[tuple[int, object]]] = []
-    objective = []
-    for r, (a, b, w) in enumerate(instance.requests):
-        row = []
-        for s in instance.common_slots(r):
-            x = model.new_bool_var("")
-            row.append((s, x))
-            by_person_slot.setdefault((a, s), []).append(x)
-            by_person_slot.setdefault((b, s), []).append(x)
-            by_slot[s].append(x)
-            by_person[a].append(x)
-            by_person[b].append(x)
-            objective.append(w * x)
-            model.add_hint(x, hint[r] == s)
-        if len(row) > 1:
-            model.add_at_most_one(x for _s, x in row)
-        variables.append(row)
-    for xs in by_person_slot.values():
-        if len(xs) > 1:
-            model.add_at_most_one(xs)
-    for s, xs in enumerate(by_slot):
-        if len(xs) > instance.slot_tables[s]:
-            model.add(sum(xs) <= instance.slot_tables[s])
-    for p, xs in enumerate(by_person):
-        if len(xs) > instance.caps[p]:
-            model.add(sum(xs) <= instance.caps[p])
-    # The LP bound is proven, so it is a valid cut: CP-SAT stops as soon as it reaches it.
-    model.add(sum(objective) <= int(np.floor(bound + 1e-6)))
-    model.maximize(sum(objective))
-    seconds = deadline - time.monotonic()  # building the model took part of the budget
-    if seconds < 0.2:
-        return None, float("inf"), False
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, float("inf"), False
-    slot_of = [UNPLACED] * len(instance.requests)
-    for r, row in enumerate(variables):
-        for s, x in row:
-            if solver.boolean_value(x):
-                slot_of[r] = s
-    return slot_of, float(solver.best_objective_bound), status == cp_model.OPTIMAL
+
+def _combinatorial_bound(instance: Instance) -> float:
+    """A weaker proven bound for when the LP has no time: every request that can happen,
+    at most one meeting per table and slot and per two free person-slots."""
+    weights = sorted(
+        (w for r, (_a, _b, w) in enumerate(instance.requests) if instance.common_slots(r)),
+        reverse=True,
+    )
+    person_slots = sum(
+        min(instance.caps[p], len(instance.available[p])) for p in range(instance.n_people)
+    )
+    most = min(len(weights), sum(instance.slot_tables), person_slots // 2)
+    return float(sum(weights[:most]))
 
 
 def solve(
@@ -333,30 +302,74 @@ def solve(
     time_limit: float = 10.0,
     workers: int = 2,
     target_gap: float = 0.001,
-    max_cp_vars: int = 60_000,
+    max_cp_vars: int = FULL_MODEL_VARS,
+    seed: int = 0,
 ) -> Result:
-    """The best schedule found within `time_limit` seconds, with a proven upper bound."""
+    """The best schedule found within `time_limit` seconds (wall clock, everything included),
+    with a proven upper bound.
+
+    1. The LP bound (HiGHS, limited to the time left; a combinatorial bound if it runs out).
+    2. LP rounding, greedy and repair: a complete schedule in well under a second.
+    3. While the proven gap is above `target_gap` and time is left: CP-SAT on the whole model
+       when it has at most `max_cp_vars` variables (its bound then tightens the LP's), else on
+       neighbourhoods of missed requests (`scheduler_cpsat.improve_by_neighbourhoods`). Both
+       stop at the deadline, presolve included; the schedule from 2 is kept unless they find a
+       better one."""
+    from klynge.meetings import scheduler_cpsat
+
     started = time.monotonic()
-    deadline = started + time_limit
-    bound, y = lp_bound(instance)
-    slot_of = _primal(instance, y, deadline - 0.3 * time_limit, np.floor(bound + 1e-6))
+    # A little is kept back for writing out the result and for CP-SAT noticing its stop.
+    stop_at = started + time_limit - min(0.5, 0.05 * time_limit)
+    stats: dict = {}
+    lp_seconds = 0.5 * (stop_at - started)
+    bound, y = lp_bound(instance, time_limit=lp_seconds) if lp_seconds > 0.05 else (0.0, None)
+    if y is None:
+        bound, y = _combinatorial_bound(instance), np.zeros(len(instance.requests))
+        stats["lp"] = "timed out"
+    stats["lp_bound"] = bound
+    stats["lp_seconds"] = round(time.monotonic() - started, 3)
+    upper = int(np.floor(bound + 1e-6))
+    slot_of = _primal(instance, y, stop_at, upper)
     weight = weight_of(instance, slot_of)
-    source, optimal = "lp", weight >= bound - 1e-6
-    stats = {"lp_bound": bound, "heuristic_weight": weight}
-    n_vars = sum(len(instance.common_slots(r)) for r in range(len(instance.requests)))
+    stats["heuristic_weight"] = weight
+    stats["heuristic_seconds"] = round(time.monotonic() - started, 3)
+    source = "combinatorial" if "lp" in stats else "lp"
+    optimal = weight >= upper
+    common = [instance.common_slots(r) for r in range(len(instance.requests))]
+    n_vars = sum(len(c) for c in common)
     stats["variables"] = n_vars
-    left = deadline - time.monotonic()
-    gap = (bound - weight) / bound if bound > 0 else 0.0
-    if not optimal and gap > target_gap and n_vars <= max_cp_vars and left > 0.5:
-        cp_slot_of, cp_bound, cp_optimal = _cp_sat(
-            instance, slot_of, deadline - 0.4, workers, bound
-        )
-        stats["cp_sat_bound"] = cp_bound
-        if cp_slot_of is not None and weight_of(instance, cp_slot_of) > weight:
-            slot_of, weight = cp_slot_of, weight_of(instance, cp_slot_of)
-        if cp_bound < bound:
-            bound, source = cp_bound, "cp-sat"
-        optimal = cp_optimal or weight >= bound - 1e-6
+    gap = (upper - weight) / upper if upper > 0 else 0.0
+    if not optimal and gap > target_gap and stop_at - time.monotonic() > 0.3:
+        if n_vars <= max_cp_vars:
+            stats["method"] = "cp-sat"
+            outcome = scheduler_cpsat.solve_full(
+                instance, common, slot_of, stop_at=stop_at, workers=workers, upper=upper
+            )
+            if outcome is not None:
+                stats["cp_sat_bound"] = outcome.bound
+                if outcome.weight > weight:
+                    slot_of = [outcome.slot_of[r] for r in range(len(instance.requests))]
+                    weight = outcome.weight
+                if outcome.bound < bound:
+                    bound, source = outcome.bound, "cp-sat"
+                optimal = outcome.optimal or weight >= np.floor(bound + 1e-6)
+        else:
+            stats["method"] = "neighbourhoods"
+            priority = [round(float(v), 2) for v in y]
+            stats.update(
+                scheduler_cpsat.improve_by_neighbourhoods(
+                    instance,
+                    common,
+                    slot_of,
+                    priority=priority,
+                    stop_at=stop_at,
+                    workers=workers,
+                    upper=upper,
+                    seed=seed,
+                )
+            )
+            weight = weight_of(instance, slot_of)
+            optimal = weight >= upper
     # Integer weights: the optimum is at most the bound rounded down.
     bound = float(np.floor(bound + 1e-6))
     return Result(

@@ -444,7 +444,7 @@ def test_constant_queries_on_the_list_pages(
         services.give_feedback(actor=employee, organisation=member, partner=partner, useful=True)
     rebuild_index()
     client.force_login(employee)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(_url(member)).status_code == 200
     client.force_login(staff)
     with django_assert_num_queries(5):
@@ -568,3 +568,55 @@ def test_a_large_directory_queues_one_background_rebuild(
     queued[0]()  # the worker runs the task: the file is rebuilt, the marker gone
     assert not index_module._request_path().exists()
     assert newcomer.pk in index_module.get_index(newcomer.pk).position
+
+
+def test_selector_reads_feedback_and_partners_in_two_queries_whatever_k(
+    staff, employee, member_admin, ecosystem, django_assert_num_queries
+):
+    from klynge.matchmaking.selectors import recommendations_for_organisation
+
+    member, other, university = ecosystem["member"], ecosystem["other"], ecosystem["university"]
+    services.give_feedback(actor=employee, organisation=member, partner=university, useful=True)
+    services.give_feedback(actor=staff, organisation=member, partner=university, useful=False)
+    services.give_feedback(actor=member_admin, organisation=member, partner=other, useful=True)
+    first = services.request_introduction(actor=employee, organisation=member, partner=other)
+    services.decline_introduction(actor=staff, introduction=first, reason="Not now")
+    services.request_introduction(actor=employee, organisation=member, partner=other)
+    rebuild_index()
+    recommendations_for_organisation(employee, member)  # the index is loaded: warm
+    for k in (1, 10):
+        with django_assert_num_queries(2):
+            found = recommendations_for_organisation(employee, member, k=k)
+        # "Not useful" from anyone hides the university; the pending request is the newest.
+        assert [(s.organisation, s.useful, s.introduction) for s in found] == [
+            (other, None, "pending")
+        ]
+    found = recommendations_for_organisation(member_admin, member)
+    assert [(s.organisation, s.useful) for s in found] == [(other, True)]
+
+
+def test_index_folders_switch_at_once_and_older_ones_are_removed(monkeypatch, ecosystem):
+    from klynge.matchmaking import index as index_module
+
+    monkeypatch.setattr(index_module, "KEEP_SECONDS", 0)
+    root = index_module.index_root()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "index.pickle").write_bytes(b"the format before")
+    folders = []
+    for _ in range(3):
+        served = index_module.rebuild_index()
+        folders.append(index_module.current_index_folder())
+    assert index_module.index_path().read_text() == folders[-1].name
+    # The current folder and the previous one (for processes still switching) remain.
+    assert sorted(path.name for path in root.glob("index-*")) == sorted(
+        folder.name for folder in folders[1:]
+    )
+    assert not (root / "index.pickle").exists()
+    member = ecosystem["member"].pk
+    expected = [(r.id, r.score, r.reasons) for r in served.recommend(member, 5)]
+    # Another process (nothing loaded yet) maps the current folder and ranks the same.
+    monkeypatch.setitem(index_module._cached, "version", None)
+    monkeypatch.setitem(index_module._cached, "index", None)
+    other = index_module.get_index(member)
+    assert other is not served
+    assert [(r.id, r.score, r.reasons) for r in other.recommend(member, 5)] == expected

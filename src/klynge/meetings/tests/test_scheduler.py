@@ -6,6 +6,14 @@ from klynge.meetings import scheduler
 from klynge.meetings.scheduler import UNPLACED, Instance
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _solvers_imported():
+    # The first import of OR-Tools and SciPy's HiGHS takes seconds on a loaded machine and
+    # counts against `solve`'s deadline; these tests are about the schedules, not cold imports.
+    from ortools.sat.python import cp_model  # noqa: F401
+    from scipy.optimize import linprog  # noqa: F401
+
+
 def _tiny(seed: int) -> Instance:
     rng = random.Random(seed)
     people, slots = rng.randint(3, 5), rng.randint(2, 3)
@@ -88,3 +96,91 @@ def test_empty_instance():
     instance = Instance(n_people=0, slot_tables=[2], requests=[], available=[], caps=[])
     result = scheduler.solve(instance)
     assert (result.slot_of, result.weight, result.bound, result.optimal) == ([], 0, 0.0, True)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_neighbourhood_search_alone_is_optimal_on_tiny_instances(seed):
+    # max_cp_vars=0: never the whole model, only neighbourhoods; on a tiny instance one
+    # neighbourhood holds every request, so the search must reach the optimum.
+    instance = _tiny(seed)
+    best, _slots = scheduler.brute_force(instance)
+    result = scheduler.solve(instance, time_limit=5, max_cp_vars=0, target_gap=0.0)
+    assert scheduler.check(instance, result.slot_of) == []
+    assert result.weight == best
+    assert result.bound >= best
+
+
+def test_neighbourhood_search_repairs_a_poor_schedule_and_keeps_it_feasible():
+    from klynge.meetings import scheduler_cpsat
+
+    instance = scheduler.random_instance(people=120, slots=8, tables=30, requests=700, seed=4)
+    common = [instance.common_slots(r) for r in range(len(instance.requests))]
+    start = scheduler.greedy_first_free(instance)
+    slot_of = list(start)
+    bound, y = scheduler.lp_bound(instance)
+    stats = scheduler_cpsat.improve_by_neighbourhoods(
+        instance,
+        common,
+        slot_of,
+        priority=[float(v) for v in y],
+        stop_at=float("inf"),
+        workers=1,
+        upper=int(bound),
+    )
+    assert scheduler.check(instance, slot_of) == []
+    assert stats["improved"] >= 1
+    assert scheduler.weight_of(instance, start) < scheduler.weight_of(instance, slot_of) <= bound
+
+
+def test_a_model_without_time_left_is_not_built_and_the_schedule_is_kept():
+    from klynge.meetings import scheduler_cpsat
+
+    instance = scheduler.random_instance(people=60, slots=6, tables=10, requests=300, seed=1)
+    common = [instance.common_slots(r) for r in range(len(instance.requests))]
+    start = scheduler.greedy_first_free(instance)
+    outcome = scheduler_cpsat.solve_model(
+        instance, common, start, range(len(start)), stop_at=0.0, workers=1
+    )
+    assert outcome is None
+    slot_of = list(start)
+    stats = scheduler_cpsat.improve_by_neighbourhoods(
+        instance, common, slot_of, priority=[0.0] * len(start), stop_at=0.0, workers=1, upper=10**6
+    )
+    assert (slot_of, stats["rounds"]) == (start, 0)
+
+
+def test_with_almost_no_time_the_schedule_is_still_complete_and_bounded():
+    # The LP gets no time: the weaker combinatorial bound stands in; the greedy still runs.
+    instance = scheduler.random_instance(people=300, slots=12, tables=40, requests=2500, seed=2)
+    result = scheduler.solve(instance, time_limit=0.0)
+    assert scheduler.check(instance, result.slot_of) == []
+    assert result.stats["lp"] == "timed out"
+    assert result.bound_source == "combinatorial"
+    assert 0 < result.weight <= result.bound
+
+
+def test_combinatorial_bound_is_a_valid_bound_on_tiny_instances():
+    for seed in range(40):
+        instance = _tiny(seed)
+        best, _slots = scheduler.brute_force(instance)
+        assert scheduler._combinatorial_bound(instance) >= best
+
+
+def test_tables_numbered_after_the_count_model_are_never_used_twice():
+    # The model only counts meetings per slot; numbering the tables afterwards must give each
+    # meeting of a slot its own table, within the tables the slot has.
+    instance = scheduler.random_instance(people=400, slots=10, tables=25, requests=3000, seed=5)
+    result = scheduler.solve(instance, time_limit=3, max_cp_vars=0)
+    tables = scheduler.assign_tables(result.slot_of, instance.n_slots)
+    per_slot: dict[int, list[int]] = {}
+    for s, t in zip(result.slot_of, tables, strict=True):
+        if s == UNPLACED:
+            assert t == UNPLACED
+        else:
+            per_slot.setdefault(s, []).append(t)
+    assert sum(len(ts) for ts in per_slot.values()) == result.placed
+    for s, ts in per_slot.items():
+        assert sorted(ts) == list(range(len(ts)))
+        assert len(ts) <= instance.slot_tables[s]
+    # Tables are the scarce resource here: some slots use every table.
+    assert any(len(ts) == instance.slot_tables[s] for s, ts in per_slot.items())

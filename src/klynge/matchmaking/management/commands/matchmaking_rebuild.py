@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from klynge.matchmaking.index import index_path, rebuild_index
+from klynge.matchmaking.index import current_index_folder, rebuild_index
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         index = rebuild_index()
         self.stdout.write(
             f"Indexed {index.n} organisations in {time.perf_counter() - started:.1f} s "
-            f"({index_path()})."
+            f"({current_index_folder()})."
         )
