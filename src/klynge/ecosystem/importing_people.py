@@ -44,6 +44,7 @@ from klynge.ecosystem.importing import (
     RowError,
     country_codes,
     duplicate_message,
+    unknown_country_message,
 )
 from klynge.ecosystem.models import (
     CONSENT_FIELD,
@@ -272,8 +273,7 @@ class _PersonValidator:
             errors.append(
                 (
                     "organisation_country",
-                    _("“%(value)s” is not a known country; use one of %(codes)s.")
-                    % {"value": country_text, "codes": ", ".join(Country.values)},
+                    unknown_country_message(country_text),
                 )
             )
             return
