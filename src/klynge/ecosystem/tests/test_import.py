@@ -620,3 +620,40 @@ def test_imported_and_updated_organisations_get_their_search_text(tmp_path):
     stored = created.search_text
     assert search.refresh_search_text(created) == stored
     assert "vejle" in created.search_text
+
+
+def test_the_preview_lists_possible_duplicates(client, staff, clean_imports):
+    OrganisationFactory(name="Fynsk Lyd ApS", country="DK")
+    client.force_login(staff)
+    _upload(client, f"name,registry_number,country\nFynsk Lyd A/S,{CVR_A},DK\n".encode())
+    mapping = {"column_0": "name", "column_1": "registry_number", "column_2": "country"}
+    dry = client.post(reverse("ecosystem:import_preview"), mapping)
+    assert dry.status_code == 200
+    assert [w.as_dict() for w in dry.context["result"].warnings] == [
+        {
+            "line": 2,
+            "column": "name",
+            "message": "Possibly a duplicate of “Fynsk Lyd ApS”, already in the directory.",
+        }
+    ]
+    html = dry.content.decode()
+    assert 'id="possible-duplicates"' in html
+    assert "Possibly a duplicate of “Fynsk Lyd ApS”, already in the directory." in html
+
+
+def test_a_real_50_mb_upload_is_refused_with_a_clear_message(client, staff, clean_imports, tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # sparse: 50 MB long, no blocks written
+        handle.write(b"name,registry_number,country\n")
+        handle.truncate(50 * 1024 * 1024)
+    client.force_login(staff)
+    with path.open("rb") as upload:
+        response = client.post(reverse("ecosystem:import"), {"file": upload})
+    assert response.status_code == 400
+    assert response.context["form"].errors["__all__"] == [
+        "The file is larger than the limit of 20 MB."
+    ]
+    assert "at most 20 MB" in response.content.decode()
+    assert _pending_files() == []
+    assert "ecosystem_import" not in client.session
+    assert Organisation.objects.count() == 0
