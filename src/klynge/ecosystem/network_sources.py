@@ -120,7 +120,7 @@ def register() -> None:
                 B2B_MEETING,
                 gettext_lazy("B2B meetings"),
                 lambda n: (
-                    ngettext("met %(count)s time with", "met %(count)s times with", n)
+                    ngettext("had %(count)s B2B meeting with", "had %(count)s B2B meetings with", n)
                     % {"count": n}
                 ),
             )

@@ -57,10 +57,9 @@ class ImportCommand(BaseCommand):
             return
         for error in result.errors:
             self.stdout.write(f"{error.line}\t{error.column}\t{error.message}")
+        label = _("possible duplicate")
         for warning in result.warnings:
-            self.stdout.write(
-                f"{warning.line}\t{warning.column}\t{_('warning')}: {warning.message}"
-            )
+            self.stdout.write(f"{warning.line}\t{warning.column}\t{label}: {warning.message}")
         counts = {
             "created": result.created,
             "updated": result.updated,

@@ -641,7 +641,9 @@ def test_the_preview_lists_possible_duplicates(client, staff, clean_imports):
     assert "Possibly a duplicate of “Fynsk Lyd ApS”, already in the directory." in html
 
 
-def test_a_real_50_mb_upload_is_refused_with_a_clear_message(client, staff, clean_imports, tmp_path):
+def test_a_real_50_mb_upload_is_refused_with_a_clear_message(
+    client, staff, clean_imports, tmp_path
+):
     path = tmp_path / "huge.csv"
     with path.open("wb") as handle:  # sparse: 50 MB long, no blocks written
         handle.write(b"name,registry_number,country\n")

@@ -109,9 +109,7 @@ def test_joint_projects_and_b2b_meetings_are_for_staff(orgs):
     sender, recipient = PersonFactory(), PersonFactory()
     meetings.opt_in(actor=None, session=session, person=sender, organisation=orgs["beta"])
     meetings.opt_in(actor=None, session=session, person=recipient, organisation=orgs["gamma"])
-    request = meetings.send_request(
-        actor=None, session=session, sender=sender, recipient=recipient
-    )
+    request = meetings.send_request(actor=None, session=session, sender=sender, recipient=recipient)
     meetings.accept_request(actor=None, request=request)
 
     staff = build_network(SCOPE_STAFF, NetworkFilters())
