@@ -82,7 +82,11 @@ def duplicates(request):
             "what": what,
             "status": status,
             "country": country,
-            "countries": selectors_duplicates.pair_countries(status=status)
+            "countries": [
+                (code, Country(code).label)
+                for code in selectors_duplicates.pair_countries(status=status)
+                if code in Country.values
+            ]
             if what == "organisations"
             else [],
             "page": page,
