@@ -668,9 +668,15 @@ def _likely_duplicates(
     warnings: dict[int, RowError] = {}
     for country, new_rows in new_by_country.items():
         # Ids: (0, organisation id) for those in the directory, (1, line) for the file's rows.
+        # Two numbers never pair, so a new row with a number only needs the names without
+        # one, and an organisation with a number only matters to new rows without one.
+        without_number = any(not values["registry_number"] for _line, values in new_rows)
         names: dict[tuple[int, int], tuple[str, str]] = {}
         for pk, name, number in existing.get(country, []):
-            names[(0, pk)] = (name, number)
+            if without_number or not number:
+                names[(0, pk)] = (name, number)
+        if not without_number and not names:
+            continue
         for line, values in new_rows:
             names[(1, line)] = (values["name"], values["registry_number"])
         pairs = similar_pairs(

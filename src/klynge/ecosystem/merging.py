@@ -110,6 +110,10 @@ def _ratio(a: str, b: str) -> float:
     when the numbers in the names differ ("Kanal 2" and "Kanal 4" are two channels)."""
     if _DIGITS.findall(a) != _DIGITS.findall(b):
         return 0.0
+    return _text_ratio(a, b)
+
+
+def _text_ratio(a: str, b: str) -> float:
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < FUZZY_RATIO or matcher.quick_ratio() < FUZZY_RATIO:
         return 0.0
@@ -125,7 +129,9 @@ def similar_pairs(
     Identical names fall into one bucket; near-identical ones are found by comparing each name
     with its WINDOW neighbours in name order and in reversed-name order (sorted-neighbourhood
     blocking, which catches a difference at the end and one at the start), so it stays fast
-    with 100,000 names. With `involving`, only pairs with at least one id it accepts are scored.
+    with 100,000 names. With `involving`, only pairs with at least one id it accepts count.
+    The cheap tests come first: the numbers in the names, then the lengths (the ratio can
+    never exceed 2·shorter / (both lengths)), then difflib.
     """
     found: dict[tuple[Any, Any], tuple[str, float]] = {}
     buckets: dict[str, list] = defaultdict(list)
@@ -137,17 +143,27 @@ def similar_pairs(
             for other in ids[1:]:
                 if involving is None or involving(ids[0]) or involving(other):
                     found[(ids[0], other)] = (REASON_NAME, 1.0)
-    distinct = [(key, min(ids)) for key, ids in buckets.items()]
-    for ordering in (lambda e: e[0], lambda e: e[0][::-1]):
-        ordered = sorted(distinct, key=ordering)
-        for index, (key, ident) in enumerate(ordered):
-            for other_key, other in ordered[index + 1 : index + 1 + WINDOW]:
-                if involving is not None and not (involving(ident) or involving(other)):
+    keys = list(buckets)
+    idents = [min(buckets[key]) for key in keys]
+    wanted = [True] * len(keys)
+    if involving is not None:
+        wanted = [any(involving(ident) for ident in buckets[key]) for key in keys]
+    numbers = [_DIGITS.findall(key) for key in keys]
+    lengths = [len(key) for key in keys]
+    for ordering in (keys.__getitem__, lambda i: keys[i][::-1]):
+        ordered = sorted(range(len(keys)), key=ordering)
+        for position, i in enumerate(ordered):
+            for j in ordered[position + 1 : position + 1 + WINDOW]:
+                if not (wanted[i] or wanted[j]) or numbers[i] != numbers[j]:
                     continue
-                pair = (min(ident, other), max(ident, other))
+                short, total = min(lengths[i], lengths[j]), lengths[i] + lengths[j]
+                if 2 * short < FUZZY_RATIO * total:
+                    continue
+                a, b = idents[i], idents[j]
+                pair = (a, b) if a < b else (b, a)
                 if pair in found:
                     continue
-                score = _ratio(key, other_key)
+                score = _text_ratio(keys[i], keys[j])
                 if score >= FUZZY_RATIO:
                     found[pair] = (REASON_FUZZY, round(score, 3))
     return found
