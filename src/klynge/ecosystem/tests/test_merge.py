@@ -446,3 +446,20 @@ def test_the_dry_run_flags_rows_like_an_existing_organisation_or_another_row(tmp
         ],
     }
     assert Organisation.objects.count() == 2
+
+
+def test_ids_in_the_forms_and_links_are_never_localised(client, staff):
+    # USE_THOUSAND_SEPARATOR: an id of 12345 must not become "12,345" in a link or a form.
+    first = OrganisationFactory(id=12345, name="Lydhus 1 ApS")
+    second = OrganisationFactory(id=12346, name="Lydhus 1 A/S")
+    scan_duplicates()
+    client.force_login(staff)
+    html = client.get(reverse("ecosystem:duplicates")).content.decode()
+    assert "first=12345&amp;second=12346" in html
+    assert 'name="first" value="12345"' in html
+    compare = client.get(
+        reverse("ecosystem:duplicates_compare"),
+        {"what": "organisations", "first": first.pk, "second": second.pk},
+    ).content.decode()
+    assert 'name="keep" value="12346"' in compare
+    assert "12,345" not in html + compare
