@@ -15,8 +15,8 @@ region`, ready for `klynge import_organisations OUTPUT`:
 - numbers are passed through as they are, so the import reports any invalid one; a participant
   without a number whose name is the placeholder "ukjent" (unknown) gets an empty name, so the
   import reports that row too instead of creating an organisation called "ukjent";
-- two organisation numbers under the same name (two legal entities) keep their names apart by
-  adding the number, since a name is unique per country in the directory.
+- two organisation numbers under the same name (two legal entities) stay two organisations of
+  that name: the registry number, not the name, tells organisations apart.
 
 Standard library only, so it runs without Klynge's environment.
 """
@@ -79,10 +79,6 @@ def convert(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         )
     for number, organisation in organisations.items():
         organisation["name"] = names[number].most_common(1)[0][0]  # the usual spelling
-    by_name = Counter(o["name"].casefold() for o in organisations.values() if o["name"])
-    for organisation in organisations.values():
-        if organisation["registry_number"] and by_name[organisation["name"].casefold()] > 1:
-            organisation["name"] = f"{organisation['name']} ({organisation['registry_number']})"
     return list(organisations.values())
 
 

@@ -87,7 +87,7 @@ ORGANISATIONS = [
     ("mobica", "Mobica", K.COMPANY, PROSPECT, "NO", "", "", "Software engineering services."),
     ("vuu", "Vuu", K.STARTUP, PROSPECT, "NO", "", "", "Video technology startup."),
     ("visualyst", "Visualyst", K.STARTUP, PROSPECT, "NO", "", "", "Media technology startup."),
-    ("scriptix", "Scriptix", K.STARTUP, PROSPECT, "XX", "", "", "Speech-to-text technology."),
+    ("scriptix", "Scriptix", K.STARTUP, PROSPECT, "NL", "", "", "Speech-to-text technology."),
     ("fonn-group", "Fonn Group", K.COMPANY, PROSPECT, "NO", "Bergen", "", "Group of broadcast technology companies."),
     ("universitetet-i-bergen", "Universitetet i Bergen", K.UNIVERSITY, MEMBER, "NO", "Bergen", "https://www.uib.no", "University of Bergen."),
     ("media-city-bergen", "Media City Bergen / NCE Media", K.CLUSTER, PARTNER, "NO", "Bergen", "https://mediacitybergen.no", "The Norwegian media cluster in Bergen."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klynge.ecosystem.countries import country_choices
 from klynge.ecosystem.models import (
     Country,
     MembershipStatus,
@@ -184,6 +185,12 @@ class OrganisationProfileForm(forms.Form):
             initial[form_field] = _tag_text(getattr(organisation, field).all())
         super().__init__(*args, initial=initial, **kwargs)
         model_fields = forms.fields_for_model(Organisation, fields=PROFILE_FIELDS)
+        # Every country, the Nordic ones first and the rest by name in the reader's language
+        # ("other country" only for an organisation recorded with it).
+        choices = country_choices()
+        if organisation.country == Country.XX:
+            choices.append((Country.XX.value, Country.XX.label))
+        model_fields["country"].choices = choices
         # Model fields first, in the model's order, then the files and taxonomies.
         self.fields = {**model_fields, **self.fields}
 

@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from klynge.core import audit
+from klynge.ecosystem.countries import all_names
 from klynge.ecosystem.models import (
     Country,
     Organisation,
@@ -54,7 +55,11 @@ from klynge.ecosystem.models import (
 )
 from klynge.ecosystem.registry import clean_registry_number
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# The largest file an import reads (CSV or XLSX): 100,000 organisations take about 11 MB as
+# CSV. Bigger uploads are refused with a message before they are stored (views/imports.py);
+# the reverse proxy lets more through so that Klynge, not the proxy, answers
+# (`client_max_body_size 64m` in docs/deploy.md).
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 # The import's fields and their labels (in the order the staff page offers them).
 FIELDS: dict[str, object] = {
@@ -159,14 +164,20 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     committed: bool = False
+    # Valid rows that look like another organisation (possible duplicates); they are imported.
+    warnings: list[RowError] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {
+        """The contract's keys; "warnings" (same shape as "errors") only when there are any."""
+        data = {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [error.as_dict() for error in self.errors],
         }
+        if self.warnings:
+            data["warnings"] = [warning.as_dict() for warning in self.warnings]
+        return data
 
 
 @dataclass
@@ -442,14 +453,21 @@ def validate_rows(
 
 
 def country_codes() -> dict[str, str]:
-    """Country code or name (any case, in the four languages) → country code."""
+    """Country code or name (any case; ISO 3166-1 alpha-2 codes, the names in Danish, English,
+    Norwegian and Swedish, and a few common other spellings) → country code."""
     codes = {code.casefold(): code for code in Country.values}
     codes.update(_COUNTRY_NAMES)
-    for language in ("da", "en", "nb", "sv"):
-        with translation.override(language):
-            for code, label in Country.choices:
-                codes.setdefault(str(label).casefold(), code)
+    for code in Country.values:
+        for name in all_names(code):
+            codes.setdefault(name.casefold(), code)
     return codes
+
+
+def unknown_country_message(value: str) -> str:
+    return _(
+        "“%(value)s” is not a known country; use its two-letter ISO 3166 code (such as DK, NO "
+        "or SE) or its name."
+    ) % {"value": value}
 
 
 def _kind_codes() -> dict[str, str]:
@@ -488,8 +506,7 @@ class _RowValidator:
             errors.append(
                 (
                     "country",
-                    _("“%(value)s” is not a known country; use one of %(codes)s.")
-                    % {"value": country_text, "codes": ", ".join(Country.values)},
+                    unknown_country_message(country_text),
                 )
             )
         else:
@@ -554,6 +571,8 @@ class Plan:
     creates: list[tuple] = field(default_factory=list)  # organisations: (line, values)
     updates: list[tuple] = field(default_factory=list)  # organisations: (line, id, changes)
     unchanged: int = 0
+    # Rows that are valid but look like another organisation (possible duplicates).
+    warnings: list[RowError] = field(default_factory=list)
 
 
 def duplicate_message(first_line: int) -> str:
@@ -561,9 +580,18 @@ def duplicate_message(first_line: int) -> str:
 
 
 def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> Plan:
-    """Matches the valid rows against the live organisations and against earlier rows."""
-    by_number: dict[tuple[str, str], tuple[int, str]] = {}
-    by_name: dict[tuple[str, str], tuple[int, str]] = {}
+    """Matches the valid rows against the live organisations and against earlier rows.
+
+    The registry number is the key: a row with a number updates the organisation with that
+    number, else the one organisation of that name without a number (filling the number in),
+    else it creates one, even when organisations with other numbers share its name (two legal
+    entities). A row without a number updates the organisation of that name when there is
+    exactly one. Rows that would create an organisation whose name is (nearly) that of another
+    one are flagged as possible duplicates (`Plan.warnings`), without stopping the import.
+    """
+    by_number: dict[tuple[str, str], int] = {}
+    by_name: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    existing: dict[str, list[tuple[int, str, str]]] = {}  # country -> (id, name, number)
     countries = {values["country"] for _line, values in rows}
     for pk, country, number, name in (
         Organisation.objects.filter(merged_into__isnull=True, country__in=countries)
@@ -571,12 +599,13 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> Plan:
         .iterator(chunk_size=5000)
     ):
         if number:
-            by_number[(country, number)] = (pk, name)
-        by_name[(country, name.lower())] = (pk, number)
+            by_number[(country, number)] = pk
+        by_name.setdefault((country, name.lower()), []).append((pk, number))
+        existing.setdefault(country, []).append((pk, name, number))
 
     plan = Plan()
     seen_number: dict[tuple[str, str], int] = {}
-    seen_name: dict[tuple[str, str], int] = {}
+    seen_name: dict[tuple[str, str], tuple[int, str]] = {}
     matched: list[tuple[int, int, dict]] = []
     for line, values in rows:
         country, number, name = values["country"], values["registry_number"], values["name"]
@@ -586,53 +615,98 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> Plan:
                 RowError(line, "registry_number", duplicate_message(seen_number[(country, number)]))
             )
             continue
-        if name_key in seen_name:
-            errors.append(RowError(line, "name", duplicate_message(seen_name[name_key])))
+        earlier = seen_name.get(name_key)
+        if earlier is not None and not (number and earlier[1]):
+            errors.append(RowError(line, "name", duplicate_message(earlier[0])))
             continue
-        target: int | None = None
-        if number:
-            found = by_number.get((country, number))
-            if found is not None:
-                target = found[0]
+        target: int | None = by_number.get((country, number)) if number else None
         if target is None:
-            found = by_name.get(name_key)
-            if found is not None:
-                pk, existing_number = found
-                if number and existing_number:
-                    errors.append(
-                        RowError(
-                            line,
-                            "name",
-                            _(
-                                "Another organisation in this country already has this name "
-                                "(registry number %(number)s)."
-                            )
-                            % {"number": existing_number},
+            namesakes = by_name.get(name_key, [])
+            if number:  # only an organisation without a number can be this one
+                namesakes = [(pk, other) for pk, other in namesakes if not other]
+            if len(namesakes) > 1:
+                errors.append(
+                    RowError(
+                        line,
+                        "registry_number",
+                        _(
+                            "%(count)s organisations in this country have this name; give the "
+                            "registry number to tell which one this is."
                         )
+                        % {"count": len(namesakes)},
                     )
-                    continue
-                target = pk
+                )
+                continue
+            if namesakes:
+                target = namesakes[0][0]
                 # The name was the key: a difference in case alone is no change.
                 values = {key: value for key, value in values.items() if key != "name"}
-        elif by_name.get(name_key, (target,))[0] != target:
-            errors.append(
-                RowError(
-                    line,
-                    "name",
-                    _("Another organisation in this country already has this name."),
-                )
-            )
-            continue
         if number:
             seen_number[(country, number)] = line
-        seen_name[name_key] = line
+        seen_name.setdefault(name_key, (line, number))
         if target is None:
             plan.creates.append((line, values))
         else:
             matched.append((line, target, values))
 
     _compare(matched, plan)
+    plan.warnings = _likely_duplicates(plan.creates, existing)
     return plan
+
+
+def _likely_duplicates(
+    creates: list[tuple[int, dict]], existing: dict[str, list[tuple[int, str, str]]]
+) -> list[RowError]:
+    """Warnings for the rows to create whose name is (nearly) that of a live organisation or of
+    another new row in the same country, apart from legal form, case and punctuation ("Fynsk
+    Lyd A/S" next to "Fynsk Lyd ApS"); two different registry numbers are two organisations."""
+    from klynge.ecosystem.merging import normalise_name, similar_pairs
+
+    new_by_country: dict[str, list[tuple[int, dict]]] = {}
+    for line, values in creates:
+        new_by_country.setdefault(values["country"], []).append((line, values))
+    warnings: dict[int, RowError] = {}
+    for country, new_rows in new_by_country.items():
+        # Ids: (0, organisation id) for those in the directory, (1, line) for the file's rows.
+        # Two numbers never pair, so a new row with a number only needs the names without
+        # one, and an organisation with a number only matters to new rows without one.
+        without_number = any(not values["registry_number"] for _line, values in new_rows)
+        names: dict[tuple[int, int], tuple[str, str]] = {}
+        for pk, name, number in existing.get(country, []):
+            if without_number or not number:
+                names[(0, pk)] = (name, number)
+        if not without_number and not names:
+            continue
+        for line, values in new_rows:
+            names[(1, line)] = (values["name"], values["registry_number"])
+        pairs = similar_pairs(
+            ((normalise_name(name), ident) for ident, (name, _number) in names.items()),
+            involving=lambda ident: ident[0] == 1,
+        )
+        for (first, second), (_reason, _score) in sorted(pairs.items()):
+            number_a, number_b = names[first][1], names[second][1]
+            if number_a and number_b and number_a != number_b:
+                continue
+            line, other = (second[1], first) if second[0] == 1 else (first[1], second)
+            if line in warnings:
+                continue
+            other_name, other_number = names[other]
+            if other[0] == 0:
+                message = _("Possibly a duplicate of “%(name)s”, already in the directory.") % {
+                    "name": other_name
+                }
+                if other_number:
+                    message = _(
+                        "Possibly a duplicate of “%(name)s” (registry number %(number)s), "
+                        "already in the directory."
+                    ) % {"name": other_name, "number": other_number}
+            else:
+                message = _("Possibly a duplicate of “%(name)s” on line %(line)s.") % {
+                    "name": other_name,
+                    "line": other[1],
+                }
+            warnings[line] = RowError(line, "name", message)
+    return [warnings[line] for line in sorted(warnings)]
 
 
 def _compare(matched: list[tuple[int, int, dict]], plan: Plan) -> None:
@@ -805,6 +879,7 @@ class Importer:
             result.errors = errors
             result.created, result.updated = len(plan.creates), len(plan.updates)
             result.unchanged = plan.unchanged
+            result.warnings = plan.warnings
             if dry_run or (errors and not skip_invalid):
                 return result
             try:
@@ -842,6 +917,11 @@ class OrganisationImporter(Importer):
 
     def write(self, plan, actor):
         _write(plan)
+        if plan.creates or plan.updates:
+            # New or renamed organisations may be duplicates: look for them once committed.
+            from klynge.ecosystem.tasks import scan_duplicates_task
+
+            transaction.on_commit(scan_duplicates_task.enqueue)
 
     def conflict_message(self) -> str:
         return _(

@@ -44,6 +44,7 @@ from klynge.ecosystem.importing import (
     RowError,
     country_codes,
     duplicate_message,
+    unknown_country_message,
 )
 from klynge.ecosystem.models import (
     CONSENT_FIELD,
@@ -272,8 +273,7 @@ class _PersonValidator:
             errors.append(
                 (
                     "organisation_country",
-                    _("“%(value)s” is not a known country; use one of %(codes)s.")
-                    % {"value": country_text, "codes": ", ".join(Country.values)},
+                    unknown_country_message(country_text),
                 )
             )
             return
@@ -295,8 +295,8 @@ def _chunks(items: list, size: int = 500):
 
 
 def _live_organisations(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
-    """(country, registry number) → id and (country, lower-case name) → id, for the rows'
-    organisations among the live ones."""
+    """(country, registry number) → id and (country, lower-case name) → id (0 when several
+    organisations have that name), for the rows' organisations among the live ones."""
     wanted = [values["organisation"] for _line, values in rows if "organisation" in values]
     by_number: dict[tuple[str, str], int] = {}
     by_name: dict[tuple[str, str], int] = {}
@@ -320,7 +320,8 @@ def _live_organisations(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
         ):
             key = (country, " ".join(name.split()).lower())
             if key in names:
-                by_name[key] = pk
+                # Two legal entities may share a name: then only the number tells (0: several).
+                by_name[key] = 0 if key in by_name else pk
     return by_number, by_name
 
 
@@ -404,7 +405,19 @@ class PeopleImporter(Importer):
                 organisation_id = by_number.get((country, number)) if number else None
                 if organisation_id is None and name:
                     organisation_id = by_name.get((country, name.lower()))
-                if organisation_id is None:
+                if organisation_id == 0:
+                    organisation_id = None
+                    row_errors.append(
+                        (
+                            "organisation_registry_number",
+                            _(
+                                "Several organisations in this country are called “%(name)s”; "
+                                "give the organisation's registry number."
+                            )
+                            % {"name": name},
+                        )
+                    )
+                elif organisation_id is None:
                     row_errors.append(_organisation_error(country, number, name))
             person = people.get(values.get("email", ""))
             if values.get("email", "") in erased:

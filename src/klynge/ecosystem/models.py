@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -17,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core.models import TimeStampedModel
+from klynge.ecosystem.countries import ISO_3166_1, NORDIC, OTHER, country_label
 from klynge.ecosystem.validators import validate_logo
 
 
@@ -151,14 +153,15 @@ class Tag(models.Model):
         return self.name
 
 
-class Country(models.TextChoices):
-    DENMARK = "DK", _("Denmark")
-    NORWAY = "NO", _("Norway")
-    SWEDEN = "SE", _("Sweden")
-    FINLAND = "FI", _("Finland")
-    GERMANY = "DE", _("Germany")
-    UNITED_KINGDOM = "GB", _("United Kingdom")
-    OTHER = "XX", _("Other country")
+# Every ISO 3166-1 country, named in the reader's language (CLDR names through Babel): Denmark,
+# Norway and Sweden first, "XX" (other country) last for records from before the full list.
+Country = models.TextChoices(
+    "Country",
+    [
+        (code, (code, country_label(code)))
+        for code in (*NORDIC, *(c for c in ISO_3166_1 if c not in NORDIC), OTHER)
+    ],
+)
 
 
 class Organisation(TimeStampedModel):
@@ -267,11 +270,18 @@ class Organisation(TimeStampedModel):
             ),
         ]
         constraints = [
+            # Without a registry number the name is what tells organisations apart; with one,
+            # two legal entities may share a name (the number stays the de-duplication key).
             models.UniqueConstraint(
                 Lower("name"),
                 "country",
-                condition=Q(merged_into__isnull=True),
+                condition=Q(registry_number="") & Q(merged_into__isnull=True),
                 name="organisation_unique_name",
+                violation_error_code="unique_name",
+                violation_error_message=_(
+                    "An organisation without a registry number already has this name in this "
+                    "country. Give the registry number, or choose another name."
+                ),
             ),
             # The registry number is the de-duplication key: one live organisation per number.
             models.UniqueConstraint(
@@ -287,6 +297,19 @@ class Organisation(TimeStampedModel):
         if kwargs.get("update_fields") is not None and "employees" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "size_band"}
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None):
+        """The model's constraints, with the name's uniqueness (an expression, which Django
+        reports on no field) reported on the name, so forms and the API name the field."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            for item in general:
+                key = "name" if getattr(item, "code", None) == "unique_name" else NON_FIELD_ERRORS
+                errors.setdefault(key, []).append(item)
+            raise ValidationError(errors) from None
 
     def get_absolute_url(self) -> str:
         return reverse("ecosystem:organisation", args=[self.slug])
@@ -338,6 +361,14 @@ class Person(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="person",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        help_text=_("Set when staff merged this duplicate into another person."),
     )
 
     class Meta:
@@ -508,3 +539,95 @@ class OrganisationRelation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.source} · {self.get_kind_display()} · {self.target}"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    DISMISSED = "dismissed", _("Not a duplicate")
+
+
+class DuplicateReason(models.TextChoices):
+    REGISTRY = "registry_number", _("Same registry number")
+    SAME_NAME = "same_name", _("Same name apart from legal form and punctuation")
+    SIMILAR_NAME = "similar_name", _("Similar name")
+    SAME_EMAIL = "same_email", _("Same e-mail address")
+    MANUAL = "manual", _("Paired by staff")
+
+
+class DuplicateCandidate(models.Model):
+    """A pair that may be one organisation (or person) twice, and what staff decided about it.
+
+    The scan (`merging.scan_duplicates`) stores the pairs it finds, so the duplicates page reads
+    a table instead of comparing 100,000 names on every view; a dismissed pair ("not a
+    duplicate") is remembered and never proposed again. `first` has the smaller id.
+    """
+
+    reason = models.CharField(_("why"), max_length=20, choices=DuplicateReason.choices)
+    score = models.FloatField(_("likeness"), default=1.0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    found_at = models.DateTimeField(_("found"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.first} · {self.second}"
+
+    @property
+    def reason_label(self) -> str:
+        return str(DuplicateReason(self.reason).label)
+
+
+class OrganisationDuplicate(DuplicateCandidate):
+    first = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("possible duplicate organisation")
+        verbose_name_plural = _("possible duplicate organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="organisation_duplicate_once"),
+            models.CheckConstraint(
+                condition=Q(first__lt=F("second")), name="organisation_duplicate_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "reason", "-score"], name="org_duplicate_list")]
+
+
+class PersonDuplicate(DuplicateCandidate):
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("possible duplicate person")
+        verbose_name_plural = _("possible duplicate people")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="person_duplicate_once"),
+            models.CheckConstraint(
+                condition=Q(first__lt=F("second")), name="person_duplicate_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "reason"], name="person_duplicate_list")]
+
+
+class DuplicateScan(models.Model):
+    """One run of the duplicate scan: when it finished and what it found."""
+
+    finished_at = models.DateTimeField(_("finished"), default=timezone.now)
+    organisations = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M} ({self.pairs})"

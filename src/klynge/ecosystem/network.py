@@ -9,10 +9,11 @@ Reads only. Who sees what is decided by a *scope* derived from the user:
 
 Prospects are staff-only information, so every query here starts from `visible_organisations`.
 
-Ties come from *edge sources*: functions ``(organisations, scope) -> iterable of Edge``. Today
-there are typed relations and shared affiliations (one person affiliated with two
-organisations); shared projects, co-organised events or groups plug in with
-`register_edge_source` without touching the layout or the page.
+Ties come from *edge sources*: functions ``(organisations, scope) -> iterable of Edge``: typed
+relations and shared affiliations (one person affiliated with two organisations) here, and in
+`network_sources` the events organised together, B2B meetings held and joint projects, read
+from those apps through the app registry. More plug in with `register_edge_source` (and
+`register_tie_kind` for their legend) without touching the layout or the page.
 
 The layout is a deterministic Fruchterman–Reingold force simulation in plain Python (fixed
 seed, nodes in id order), cached per scope and filter combination together with a cheap stamp
@@ -36,7 +37,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from klynge.accounts.predicates import is_cluster_staff, is_member_admin_of
 from klynge.accounts.roles import Role, roles_for
@@ -184,6 +185,35 @@ TIE_KINDS = [*RelationKind.values, SHARED_PEOPLE]
 
 
 @dataclass(frozen=True)
+class TieKind:
+    """A kind of tie an edge source adds: its value, its name in the legend and the filter, and
+    how one tie reads between two names ("organised 2 events with")."""
+
+    value: str
+    label: object  # a lazy translation
+    describe: Callable[[int], str]  # weight -> the words between the two names
+
+
+EXTRA_TIE_KINDS: dict[str, TieKind] = {}
+
+
+def register_tie_kind(kind: TieKind) -> TieKind:
+    EXTRA_TIE_KINDS[kind.value] = kind
+    if kind.value not in TIE_KINDS:
+        TIE_KINDS.append(kind.value)
+    return kind
+
+
+def tie_choices() -> list[tuple[str, object]]:
+    """Every kind of tie the map can show, for the filter and the legend."""
+    return [
+        *RelationKind.choices,
+        (SHARED_PEOPLE, gettext_lazy("Shared people")),
+        *((kind.value, kind.label) for kind in EXTRA_TIE_KINDS.values()),
+    ]
+
+
+@dataclass(frozen=True)
 class NetworkFilters:
     sector: str = ""  # a top-level sector slug; its sub-sectors count too
     kind: str = ""  # organisation kind
@@ -245,15 +275,28 @@ EdgeSource = Callable[[QuerySet[Organisation], str], Iterable[Edge]]
 EDGE_SOURCES: list[EdgeSource] = []
 
 
-def register_edge_source(source: EdgeSource) -> EdgeSource:
-    """Adds a source of ties to the map (usable as a decorator).
+# Models whose writes change the map, beyond organisations, relations and affiliations: the
+# edge sources of other apps name theirs (see `data_stamp`).
+STAMP_MODELS: list = []
+
+
+def register_edge_source(source: EdgeSource | None = None, *, stamps: Iterable = ()):
+    """Adds a source of ties to the map (usable as a decorator, with or without arguments).
 
     A source gets the organisations on the map (a queryset to use in a subquery) and the scope,
-    and returns edges between them; it must run a constant number of queries.
+    and returns edges between them; it must run a constant number of queries. `stamps` are the
+    models it reads, so that a change to them shows on the cached map at once.
     """
-    if source not in EDGE_SOURCES:
-        EDGE_SOURCES.append(source)
-    return source
+
+    def register(source: EdgeSource) -> EdgeSource:
+        if source not in EDGE_SOURCES:
+            EDGE_SOURCES.append(source)
+        for model in stamps:
+            if model not in STAMP_MODELS:
+                STAMP_MODELS.append(model)
+        return source
+
+    return register if source is None else register(source)
 
 
 @register_edge_source
@@ -516,10 +559,13 @@ def data_stamp() -> str:
     the cached map expires (CACHE_SECONDS).
     """
     parts = []
-    for model in (Organisation, OrganisationRelation, Affiliation):
-        # Table names come from the models, never from input.
+    for model in (Organisation, OrganisationRelation, Affiliation, *STAMP_MODELS):
+        # Table and column names come from the models, never from input. A table without an
+        # `updated_at` (a many-to-many table) shows its changes in its newest id and its count.
         table = connection.ops.quote_name(model._meta.db_table)
-        parts.append(f"(SELECT MAX(updated_at) FROM {table})")  # noqa: S608
+        names = {field.name for field in model._meta.concrete_fields}
+        column = "updated_at" if "updated_at" in names else model._meta.pk.column
+        parts.append(f"(SELECT MAX({connection.ops.quote_name(column)}) FROM {table})")  # noqa: S608
         parts.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
@@ -655,6 +701,8 @@ def tie_label(kind: str, weight: int = 1) -> str:
         }
     if kind in RelationKind.values:
         return str(RelationKind(kind).label)
+    if kind in EXTRA_TIE_KINDS:
+        return EXTRA_TIE_KINDS[kind].describe(weight)
     return kind
 
 

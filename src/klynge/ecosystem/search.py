@@ -15,6 +15,8 @@ is the pure function bulk writers (imports, benchmarks) use to fill the column t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -22,9 +24,10 @@ from dataclasses import field as dataclass_field
 from functools import cached_property
 
 from django.apps import apps
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Value
+from django.db import connection, transaction
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
@@ -321,6 +324,7 @@ def _after_migrate(sender, using, plan=None, **kwargs):
     applied = MigrationRecorder(db_connection).applied_migrations()
     if ("ecosystem", "0004_search_index") in applied:
         ensure_search_index(db_connection)
+    _after_migrate_version(db_connection)
 
 
 def _after_migrate_ecosystem(sender, **kwargs):
@@ -329,6 +333,118 @@ def _after_migrate_ecosystem(sender, **kwargs):
 
 
 post_migrate.connect(_after_migrate_ecosystem, dispatch_uid="ecosystem.search.post_migrate")
+
+
+# --- The directory's data version ----------------------------------------------------------
+#
+# Every write to an organisation row (a save, a queryset update, a bulk insert, raw SQL)
+# changes the version, through a trigger, inside the writing transaction: a reader sees the
+# new version exactly when it sees the new rows. The facet counts are cached under it, so they
+# are computed once per version and stay exact.
+#
+# SQLite (one writer at a time): one row, a counter and a random token that each write
+# replaces, so a rolled-back change never brings back a version that another change reaches.
+# PostgreSQL: no shared row to lock (writers would queue on it); a statement-level trigger
+# appends one row per writing statement, and the version is the (sum of the weights, newest id)
+# of the rows a reader sees: the sum grows with every change the reader sees, and ids are never
+# reused, so two different states never share a version. Readers fold old rows into one now
+# and then, which keeps the sum.
+
+VERSION_TABLE = "ecosystem_directory_version"
+CHANGES_TABLE = "ecosystem_directory_change"
+_COMPACT_ABOVE = 200  # change rows (PostgreSQL) before a reader folds them into one
+
+_SQLITE_VERSION_SETUP = [
+    "CREATE TABLE IF NOT EXISTS ecosystem_directory_version (id INTEGER PRIMARY KEY CHECK (id = 1), "
+    "n INTEGER NOT NULL, token TEXT NOT NULL)",
+    "INSERT OR IGNORE INTO ecosystem_directory_version (id, n, token) "
+    "VALUES (1, 0, lower(hex(randomblob(8))))",
+    # Constant SQL, one trigger per kind of write.
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS ecosystem_organisation_version_{event.lower()} "  # noqa: S608
+        f"AFTER {event} ON ecosystem_organisation BEGIN UPDATE ecosystem_directory_version "
+        "SET n = n + 1, token = lower(hex(randomblob(8))) WHERE id = 1; END"
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ),
+]
+_POSTGRES_VERSION_SETUP = [
+    "CREATE TABLE IF NOT EXISTS ecosystem_directory_change (id bigserial PRIMARY KEY, "
+    "weight bigint NOT NULL DEFAULT 1)",
+    "CREATE OR REPLACE FUNCTION ecosystem_directory_changed() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN "
+    "INSERT INTO ecosystem_directory_change DEFAULT VALUES; RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS ecosystem_organisation_directory_changed ON ecosystem_organisation",
+    "CREATE TRIGGER ecosystem_organisation_directory_changed AFTER INSERT OR UPDATE OR DELETE "
+    "OR TRUNCATE ON ecosystem_organisation "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ecosystem_directory_changed()",
+]
+
+
+def ensure_directory_version(db_connection) -> None:
+    """Creates the version table and its triggers if missing (idempotent; SQLite drops a
+    table's triggers when a migration rebuilds it, so this also runs after every `migrate`)."""
+    statements = {
+        "sqlite": _SQLITE_VERSION_SETUP,
+        "postgresql": _POSTGRES_VERSION_SETUP,
+    }.get(db_connection.vendor, [])
+    with db_connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def drop_directory_version(db_connection) -> None:
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "sqlite":
+            for event in ("insert", "update", "delete"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS ecosystem_organisation_version_{event}")
+            cursor.execute(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
+        elif db_connection.vendor == "postgresql":
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS ecosystem_organisation_directory_changed "
+                "ON ecosystem_organisation"
+            )
+            cursor.execute("DROP FUNCTION IF EXISTS ecosystem_directory_changed()")
+            cursor.execute(f"DROP TABLE IF EXISTS {CHANGES_TABLE}")
+
+
+def directory_version() -> str | None:
+    """The version of the organisations' data this connection sees now (one query), or None
+    where it is not tracked."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"SELECT n, token FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
+            row = cursor.fetchone()
+            return f"{row[0]}.{row[1]}" if row else None
+        if connection.vendor != "postgresql":
+            return None
+        cursor.execute(
+            f"SELECT coalesce(sum(weight), 0), coalesce(max(id), 0), count(*) "  # noqa: S608
+            f"FROM {CHANGES_TABLE}"
+        )
+        total, newest, rows = cursor.fetchone()
+    if rows > _COMPACT_ABOVE and not connection.in_atomic_block:
+        _compact_changes(newest)
+    return f"{total}.{newest}"
+
+
+def _compact_changes(upto: int) -> None:
+    """Folds the change rows up to `upto` into one row of their summed weight. The sum a reader
+    sees never changes by it (two readers folding at once fold each row once)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH gone AS (DELETE FROM {CHANGES_TABLE} WHERE id <= %s RETURNING weight) "  # noqa: S608
+            f"INSERT INTO {CHANGES_TABLE} (weight) "
+            "SELECT sum(weight) FROM gone HAVING count(*) > 0",
+            [upto],
+        )
+
+
+def _after_migrate_version(db_connection) -> None:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    applied = MigrationRecorder(db_connection).applied_migrations()
+    if ("ecosystem", "0008_directory_version") in applied:
+        ensure_directory_version(db_connection)
 
 
 # --- The directory: filters, facets and one page of results -----------------------------------
@@ -461,10 +577,31 @@ def _rows(queryset: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def directory_facets(
-    base: QuerySet[Organisation], filters: DirectoryFilters
-) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The number of matching organisations and the facet counts, in two queries.
+def _sector_counts(by_bits: dict[int, int]) -> dict[str, int]:
+    sector_counts: dict = {}
+    for bits, n in by_bits.items():
+        for bit, slug in enumerate(TOP_SECTORS):
+            if bits & (1 << bit):
+                sector_counts[slug] = sector_counts.get(slug, 0) + n
+    return sector_counts
+
+
+def _sdg_counts(by_bits: dict[int, int]) -> dict[int, int]:
+    sdg_counts: dict = {}
+    for bits, n in by_bits.items():
+        for number in range(1, 18):
+            if bits & (1 << (number - 1)):
+                sdg_counts[number] = sdg_counts.get(number, 0) + n
+    return sdg_counts
+
+
+# The counts of one search: the total and, per facet, {value: organisations}. Plain data, so it
+# can be cached (see `directory_counts`); labels are added per request, in its language.
+Counts = dict
+
+
+def _sqlite_row_counts(base: QuerySet[Organisation], filters: DirectoryFilters) -> Counts:
+    """The total and the facet counts but the tiers', in two queries.
 
     A facet counts over the set filtered by everything except itself, so choosing one kind
     still shows how many organisations the other kinds would add. The first query groups the
@@ -508,49 +645,28 @@ def directory_facets(
             else:
                 value = row[failed]
                 counts[failed][value] = counts[failed].get(value, 0) + n
-    sector_counts: dict = {}
-    for bits, n in by_bits.items():
-        for bit, slug in enumerate(TOP_SECTORS):
-            if bits & (1 << bit):
-                sector_counts[slug] = sector_counts.get(slug, 0) + n
-    facets = {
-        name: _facet(name, counts[index], getattr(filters, name))
-        for index, name in enumerate(ROW_FACETS)
-    }
-    facets["sector"] = _facet("sector", sector_counts, filters.sector)
+    result: Counts = {"total": total}
+    for index, name in enumerate(ROW_FACETS):
+        result[name] = counts[index]
+    result["sector"] = _sector_counts(by_bits)
 
-    sdg_counts: dict = {}
     rows = filter_directory(base, filters, skip=("sdg",))
-    if connection.vendor == "sqlite":
-        # Always true, but it steers SQLite to the covering facet index (kind is its second
-        # column) instead of the narrower index on membership_status alone.
-        rows = rows.filter(kind__gte="")
-    rows = rows.order_by().values_list("sdg_bits").annotate(n=Count("*"))
-    for bits, n in _rows(rows):
-        for number in range(1, 18):
-            if bits & (1 << (number - 1)):
-                sdg_counts[number] = sdg_counts.get(number, 0) + n
-    facets["sdg"] = sorted(_facet("sdg", sdg_counts, filters.sdg), key=lambda item: item.value)
-    return total, facets
+    # Always true, but it steers SQLite to the covering facet index (kind is its second
+    # column) instead of the narrower index on membership_status alone.
+    rows = rows.filter(kind__gte="").order_by().values_list("sdg_bits").annotate(n=Count("*"))
+    result["sdg"] = _sdg_counts(dict(_rows(rows)))
+    return result
 
 
-def tier_facet(base: QuerySet[Organisation], filters: DirectoryFilters) -> list[FacetValue]:
-    """How many matching organisations each membership tier has, in one query.
-
-    Counts organisations whose current (active or grace) membership is in the tier, over the set
-    filtered by everything except the tier filter; the tiers with members and the chosen ones
-    (named even when none match, so they can be unchosen), in the tiers' own order (position,
-    name) like a fee ladder.
+def _sqlite_tier_counts(base: QuerySet[Organisation], filters: DirectoryFilters) -> dict:
+    """How many matching organisations have their current (active or grace) membership in
+    each tier, over the set filtered by everything except the tier filter (one query).
 
     The query walks the current memberships (a fifth of the organisations or so) and looks up
     their organisations. With many search matches, SQLite checks each membership's organisation
     against the match list before reading the organisation, instead of reading every match.
     """
-    dense = (
-        connection.vendor == "sqlite"
-        and filters.matches is not None
-        and filters.matches > DENSE_MATCHES
-    )
+    dense = filters.matches is not None and filters.matches > DENSE_MATCHES
     current = [Q(memberships__status__in=CURRENT_MEMBERSHIP_STATUSES)]
     if dense:
         queryset = filter_directory(base, replace(filters, q="", matches=None), skip=("tier",))
@@ -566,46 +682,18 @@ def tier_facet(base: QuerySet[Organisation], filters: DirectoryFilters) -> list[
         current.append(In(probe, _fts_rowids(match)))
     else:
         queryset = filter_directory(base, filters, skip=("tier",))
-    columns = ("memberships__tier", "memberships__tier__position", "memberships__tier__name")
     rows = (
         queryset.filter(*current)  # one filter(): every condition on the same membership
         .order_by()
-        .values_list(*columns)
+        .values_list("memberships__tier")
         .annotate(n=Count("*"))
     )
-    if filters.tier:  # the chosen tiers' names, in the same query
-        chosen_tiers = (
-            apps.get_model("membership", "Tier")
-            .objects.filter(pk__in=filters.tier)
-            .order_by()
-            .values_list("pk", "position", "name", Value(0))
-        )
-        rows = rows.union(chosen_tiers, all=True).order_by()
-    counts: dict[int, list] = {}
-    for pk, position, name, n in rows:
-        entry = counts.setdefault(pk, [position, name, 0])
-        entry[2] += n
-    chosen = set(filters.tier)
-    return [
-        FacetValue(value=pk, label=name, count=n, selected=pk in chosen)
-        for pk, (_position, name, n) in sorted(
-            counts.items(), key=lambda item: (item[1][0], item[1][1], item[0])
-        )
-    ]
+    return dict(_rows(rows))
 
 
-def _sector_counts(by_bits: dict[int, int]) -> dict[str, int]:
-    sector_counts: dict = {}
-    for bits, n in by_bits.items():
-        for bit, slug in enumerate(TOP_SECTORS):
-            if bits & (1 << bit):
-                sector_counts[slug] = sector_counts.get(slug, 0) + n
-    return sector_counts
-
-
-def _postgres_directory(
+def _postgres_counts(
     base: QuerySet[Organisation], filters: DirectoryFilters, *, tiers: bool
-) -> tuple[int, dict[str, list[FacetValue]]]:
+) -> Counts:
     """The total and every facet (the tier facet too, with `tiers`) in one statement.
 
     On PostgreSQL the search itself (a trigram index lookup, then a recheck of every candidate
@@ -681,88 +769,144 @@ def _postgres_directory(
         n = counts[column_of.get(short, 0)]
         if n and values[index] is not None:
             by_facet[short][values[index]] = n
-    facets = {
-        name: _facet(name, by_facet[short], getattr(filters, name))
-        for short, name in facet_of.items()
-        if short in ("s", "k", "c", "r")
+    result: Counts = {"total": total}
+    for short in ("s", "k", "c", "r"):
+        result[facet_of[short]] = by_facet[short]
+    result["sector"] = _sector_counts(by_facet["sb"])
+    result["sdg"] = _sdg_counts(by_facet["db"])
+    result["tier"] = by_facet.get("t", {})
+    return result
+
+
+# How long counts stay cached. Any write to an organisation changes the data version, which is
+# part of the key, so this only bounds the memory of entries nobody asks for any more.
+COUNTS_CACHE_SECONDS = 3600
+
+
+def _counts_key(base: QuerySet, filters: DirectoryFilters, tiers: bool, version: str) -> str:
+    sql, params = base.query.sql_with_params()
+    described = [
+        connection.vendor,
+        version,
+        sql,
+        [str(param) for param in params],
+        query_terms(filters.q),
+        *(sorted(map(str, getattr(filters, name))) for name in (*ROW_FACETS, "sector", "sdg")),
+        sorted(filters.tier) if tiers else None,
+    ]
+    digest = hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()
+    return f"klynge:directory:counts:{digest}"
+
+
+def directory_counts(
+    base: QuerySet[Organisation], filters: DirectoryFilters, *, tiers: bool, cached: bool = True
+) -> Counts:
+    """The total and the facet counts of `filters` over `base` (with the tiers' if `tiers`).
+
+    Cached under the directory's data version (`directory_version`), which every write to an
+    organisation changes in the same transaction, so a cached answer is always the one the
+    database would give now: the version is read before the counts, so an entry holds at
+    least every change of its version. On a miss: PostgreSQL one statement, SQLite three
+    (four with the tiers). On SQLite it also sets `filters.matches` (see `apply_search`).
+    """
+    version = directory_version() if cached else None
+    key = _counts_key(base, filters, tiers, version) if version else None
+    counts = cache.get(key) if key else None
+    if counts is None:
+        if connection.vendor == "postgresql":
+            counts = _postgres_counts(base, filters, tiers=tiers)
+        else:
+            if filters.q and filters.matches is None:
+                filters.matches = count_matches(filters.q)
+            counts = _sqlite_row_counts(base, filters)
+            counts["tier"] = _sqlite_tier_counts(base, filters) if tiers else {}
+            counts["matches"] = filters.matches
+        if key:
+            counts["key"] = key
+            cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    elif counts.get("matches") is not None:
+        filters.matches = counts["matches"]
+    return counts
+
+
+def known_tiers() -> dict[int, tuple[int, str]]:
+    """Every membership tier: id → (position, name) (one query)."""
+    return {
+        pk: (position, name)
+        for pk, position, name in apps.get_model("membership", "Tier")
+        .objects.order_by()
+        .values_list("pk", "position", "name")
     }
-    facets["sector"] = _facet("sector", _sector_counts(by_facet["sb"]), filters.sector)
-    sdg_counts: dict = {}
-    for bits, n in by_facet["db"].items():
-        for number in range(1, 18):
-            if bits & (1 << (number - 1)):
-                sdg_counts[number] = sdg_counts.get(number, 0) + n
-    facets["sdg"] = sorted(_facet("sdg", sdg_counts, filters.sdg), key=lambda item: item.value)
-    if tiers:
-        facets["tier"] = by_facet["t"]  # labelled by the caller, which knows the tiers
-    return total, facets
+
+
+def directory_facets(
+    counts: Counts, filters: DirectoryFilters, tiers: dict[int, tuple[int, str]] | None = None
+) -> dict[str, list[FacetValue]]:
+    """The facets to show from `counts`, labelled in the active language: each facet's values
+    with organisations and the chosen ones, most first (SDGs by number); with `tiers` (from
+    `known_tiers`) the tier facet too: tiers with organisations and the chosen ones, in the
+    tiers' own order (position, name) like a fee ladder."""
+    facets = {name: _facet(name, counts[name], getattr(filters, name)) for name in ROW_FACETS}
+    facets["sector"] = _facet("sector", counts["sector"], filters.sector)
+    facets["sdg"] = sorted(
+        _facet("sdg", {int(k): n for k, n in counts["sdg"].items()}, filters.sdg),
+        key=lambda item: item.value,
+    )
+    if tiers is not None:
+        tier_counts = counts.get("tier", {})
+        chosen = set(filters.tier)
+        shown = [pk for pk in tiers if tier_counts.get(pk) or pk in chosen]
+        facets["tier"] = [
+            FacetValue(
+                value=pk, label=tiers[pk][1], count=tier_counts.get(pk, 0), selected=pk in chosen
+            )
+            for pk in sorted(shown, key=lambda pk: (*tiers[pk], pk))
+        ]
+    return facets
 
 
 def directory_results(
-    base: QuerySet[Organisation], filters: DirectoryFilters, page_number=1, *, tiers: bool = False
+    base: QuerySet[Organisation],
+    filters: DirectoryFilters,
+    page_number=1,
+    *,
+    tiers: bool = False,
+    cached: bool = True,
 ) -> DirectoryResult:
-    """One page of matching organisations with the facets: four queries whatever the page size
-    (five on SQLite, which counts the search's matches first), one more with `tiers`.
+    """One page of matching organisations with the facets.
 
-    `tiers` adds the membership tier facet and applies the tier filter; without it (visitors who
-    are neither members nor staff) a tier filter is ignored and the facet left out. Tier ids
-    that name no tier are dropped from the filter.
+    Queries, whatever the page size: the data version, then the counts (see
+    `directory_counts`; none when cached), the page (by id when cached) and its sectors; one
+    more with `tiers` (the tiers' names). `tiers` adds the membership tier facet and applies the tier filter;
+    without it (visitors who are neither members nor staff) a tier filter is ignored and the
+    facet left out. Tier ids that name no tier are dropped from the filter.
     """
-    if connection.vendor == "postgresql":
-        return _postgres_results(base, filters, page_number, tiers=tiers)
-    if filters.q and filters.matches is None:
-        filters.matches = count_matches(filters.q)
-    facet_of_tiers = None
+    tier_names = None
     if tiers:
-        facet_of_tiers = tier_facet(base, filters)
-        known = {item.value for item in facet_of_tiers}
-        filters.tier = [pk for pk in filters.tier if pk in known]
+        tier_names = known_tiers()
+        filters.tier = [pk for pk in filters.tier if pk in tier_names]
     else:
         filters.tier = []
-    count, facets = directory_facets(base, filters)
-    if facet_of_tiers is not None:
-        facets["tier"] = facet_of_tiers
+    counts = directory_counts(base, filters, tiers=tiers, cached=cached)
+    facets = directory_facets(counts, filters, tier_names)
     rows = (
         filter_directory(base, filters)
         .order_by(*SORTS.get(filters.sort, SORTS["name"]))
         .defer("search_text")
         .prefetch_related("sectors")
     )
-    page = _CountedPaginator(rows, PAGE_SIZE, count).get_page(page_number)
-    return DirectoryResult(page=page, count=count, facets=facets)
-
-
-def _postgres_results(
-    base: QuerySet[Organisation], filters: DirectoryFilters, page_number, *, tiers: bool
-) -> DirectoryResult:
-    """`directory_results` on PostgreSQL: the tiers (with `tiers`), the facets in one statement
-    (see `_postgres_directory`), the page, and its sectors."""
-    if tiers:
-        known = {
-            pk: (position, name)
-            for pk, position, name in apps.get_model("membership", "Tier")
-            .objects.order_by()
-            .values_list("pk", "position", "name")
-        }
-        filters.tier = [pk for pk in filters.tier if pk in known]
+    paginator = _CountedPaginator(rows, PAGE_SIZE, counts["total"])
+    page = paginator.get_page(page_number)
+    # The page's organisations are cached by id under the same version as the counts: a
+    # repeated search reads 25 rows by primary key instead of searching again.
+    key = counts.get("key")
+    page_key = f"{key}:{filters.sort}:{page.number}" if key else None
+    ids = cache.get(page_key) if page_key else None
+    if ids is not None:
+        found = base.model.objects.defer("search_text").prefetch_related("sectors").in_bulk(ids)
+        page.object_list = [found[pk] for pk in ids if pk in found]
     else:
-        filters.tier = []
-    count, facets = _postgres_directory(base, filters, tiers=tiers)
-    if tiers:
-        tier_counts = facets.pop("tier")
-        chosen = set(filters.tier)
-        shown = [pk for pk in known if tier_counts.get(pk) or pk in chosen]
-        facets["tier"] = [
-            FacetValue(
-                value=pk, label=known[pk][1], count=tier_counts.get(pk, 0), selected=pk in chosen
-            )
-            for pk in sorted(shown, key=lambda pk: (*known[pk], pk))
-        ]
-    rows = (
-        filter_directory(base, filters)
-        .order_by(*SORTS.get(filters.sort, SORTS["name"]))
-        .defer("search_text")
-        .prefetch_related("sectors")
-    )
-    page = _CountedPaginator(rows, PAGE_SIZE, count).get_page(page_number)
-    return DirectoryResult(page=page, count=count, facets=facets)
+        page.object_list = list(page.object_list)
+        if page_key:
+            cache.set(page_key, [o.pk for o in page.object_list], COUNTS_CACHE_SECONDS)
+    return DirectoryResult(page=page, count=counts["total"], facets=facets)

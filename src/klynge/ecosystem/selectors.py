@@ -327,12 +327,13 @@ def get_person_for_user(user, pk: int) -> Person:
     """The person if the user may see them, else 404 (three queries).
 
     Public: listed in the directory and working for a member or partner. Members: everyone
-    listed. Staff, the person and their member admin: always.
+    listed. Staff, the person and their member admin: always (a person merged into another is
+    for them only, as history).
     """
     person = get_object_or_404(people_with_affiliations().prefetch_related("interests"), pk=pk)
     if person_fields_for(user, person) in (PERSON_FULL_FIELDS, PERSON_ADMIN_FIELDS):
         return person
-    if person.erased_at is not None or not person.listed_in_directory:
+    if person.erased_at is not None or person.merged_into_id or not person.listed_in_directory:
         raise Http404
     if directory_level(user) == Level.MEMBER:
         return person

@@ -239,3 +239,51 @@ def test_others_cannot_patch(api_client, member_admin, employee, other_org, memb
 
 def test_unknown_organisation_is_404(api_client, staff):
     assert api_client(staff).get(f"{URL}/999999").status_code == 404
+
+
+@pytest.mark.parametrize("country", ["NL", "US", "IS"])
+def test_any_iso_country_is_accepted_with_its_number_as_given(api_client, staff, country):
+    response = api_client(staff).post(
+        URL,
+        {"name": "Partner BV", "kind": "company", "country": country, "registry_number": "12-34"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    organisation = Organisation.objects.get(pk=response.json()["id"])
+    assert (organisation.country, organisation.registry_number) == (country, "1234")
+
+
+def test_an_unknown_country_is_422_naming_the_field(api_client, staff):
+    response = api_client(staff).post(
+        URL,
+        {"name": "Atlantis Ltd", "kind": "company", "country": "ZZ"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["country"]
+    assert not Organisation.objects.filter(name="Atlantis Ltd").exists()
+
+
+def test_two_legal_entities_may_share_a_name_but_not_without_numbers(api_client, staff):
+    client = api_client(staff)
+
+    def create(number):
+        return client.post(
+            URL,
+            {"name": "Tellu AS", "kind": "company", "country": "NO", "registry_number": number},
+            content_type="application/json",
+        )
+
+    assert create("917519919").status_code == 201
+    assert create("989743295").status_code == 201
+    assert Organisation.objects.filter(name="Tellu AS").count() == 2
+    assert create("").status_code == 201  # the first one of that name without a number
+    refused = create("")
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "name": [
+            "An organisation without a registry number already has this name in this country. "
+            "Give the registry number, or choose another name."
+        ]
+    }
+    assert Organisation.objects.filter(name="Tellu AS").count() == 3

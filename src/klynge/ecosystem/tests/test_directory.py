@@ -180,11 +180,17 @@ def test_full_page_has_a_form_that_works_without_javascript(client, cluster):
 def test_constant_query_count(client, django_assert_num_queries, rows):
     for organisation in OrganisationFactory.create_batch(rows, description_en="Podcast"):
         organisation.sectors.set([Sector.objects.get(slug="audio")])
-    # SQLite: index matches, facet groups (rows and sectors), SDG facet, the page, its sectors;
-    # PostgreSQL: every facet in one statement, the page, its sectors
-    with django_assert_num_queries(5 if connection.vendor == "sqlite" else 3):
+    # The data version; the counts (SQLite: index matches, facet groups for the rows and
+    # sectors, SDG facet; PostgreSQL: every facet in one statement); the page, its sectors.
+    with django_assert_num_queries(6 if connection.vendor == "sqlite" else 4):
         response = client.get(URL, {"q": "podcast", "sort": "name"})
     assert response.context["result"].count == rows
+    # The same search again: the counts come from the cache (same version), the page is read.
+    with django_assert_num_queries(3):
+        again = client.get(URL, {"q": "podcast", "sort": "name"})
+    assert again.context["result"].count == rows
+    assert again.context["result"].facets == response.context["result"].facets
+    assert _names(again) == _names(response)
 
 
 def test_search_text_follows_edits_and_tags(cluster):
@@ -424,12 +430,16 @@ def test_constant_query_count_with_the_tier_facet(
         _membership(organisation, tier, "active")
     client.force_login(employee)
     client.get(URL)  # the session and the user's roles are read the same way on every page
-    # session, user, roles; SQLite: index matches, tier facet, facet groups, SDG facet, page,
-    # sectors; PostgreSQL: the tiers, every facet in one statement, page, sectors
-    with django_assert_num_queries(9 if connection.vendor == "sqlite" else 7):
+    # session, user, roles, the tiers, the data version; the counts (SQLite: index matches,
+    # facet groups, SDG facet, tier facet; PostgreSQL: every facet in one statement); page,
+    # sectors. Then the same again with the counts from the cache.
+    with django_assert_num_queries(11 if connection.vendor == "sqlite" else 8):
         response = client.get(URL, {"q": "podcast", "tier": tier.pk})
     assert response.context["result"].count == rows
     assert _tier_facet(response) == [(tier.pk, "Guld", rows, True)]
+    with django_assert_num_queries(7):
+        again = client.get(URL, {"q": "podcast", "tier": tier.pk})
+    assert _tier_facet(again) == [(tier.pk, "Guld", rows, True)]
 
 
 API_URL = "/api/v1/organisations"
@@ -457,3 +467,110 @@ def test_api_tier_filter_for_staff_and_ignored_for_others(api_client, staff, fou
     assert response.json()["count"] == 5  # not a member: every public organisation
     for wrong in ("gold", "0", str(10**30)):
         assert api_client(staff).get(API_URL, {"tier": wrong}).status_code == 422
+
+
+# --- Cached counts stay exact ------------------------------------------------------------------
+
+
+def _counts(base=None, **filters) -> tuple[int, dict]:
+    result = directory_results(base or directory_queryset(None), DirectoryFilters(**filters))
+    return result.count, {item.value: item.count for item in result.facets["kind"]}
+
+
+def _uncached(base=None, **filters) -> tuple[int, dict]:
+    result = directory_results(
+        base or directory_queryset(None), DirectoryFilters(**filters), cached=False
+    )
+    return result.count, {item.value: item.count for item in result.facets["kind"]}
+
+
+def test_every_kind_of_write_changes_the_data_version(cluster):
+    from klynge.ecosystem.search import directory_version
+
+    versions = [directory_version()]
+    lyd = cluster["lyd"]
+    lyd.city = "Svendborg"
+    lyd.save()  # a model save
+    versions.append(directory_version())
+    Organisation.objects.filter(pk=lyd.pk).update(kind="startup")  # a queryset update
+    versions.append(directory_version())
+    Organisation.objects.bulk_create([Organisation(name="Bulk", slug="bulk", kind="company")])
+    versions.append(directory_version())
+    with connection.cursor() as cursor:  # raw SQL
+        cursor.execute("UPDATE ecosystem_organisation SET region = 'Fyn' WHERE slug = 'bulk'")
+    versions.append(directory_version())
+    Organisation.objects.filter(slug="bulk").delete()
+    versions.append(directory_version())
+    assert None not in versions
+    assert len(set(versions)) == len(versions)
+
+
+def test_cached_counts_follow_every_write_exactly(cluster):
+    assert _counts() == _uncached() == (3, {"company": 1, "startup": 1, "university": 1})
+    assert _counts(q="film") == (2, {"company": 1, "university": 1})
+
+    Organisation.objects.filter(pk=cluster["lyd"].pk).update(kind="startup")  # no signals
+    assert _counts() == _uncached() == (3, {"startup": 2, "university": 1})
+    assert _counts(q="film") == (2, {"startup": 1, "university": 1})
+
+    Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name="Film Bulk",
+                slug="film-bulk",
+                kind="investor",
+                membership_status=MembershipStatus.MEMBER,
+                search_text="film bulk",
+            )
+        ]
+    )
+    assert (
+        _counts(q="film")
+        == _uncached(q="film")
+        == (3, {"startup": 1, "university": 1, "investor": 1})
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ecosystem_organisation SET membership_status = 'prospect' WHERE slug = %s",
+            ["film-bulk"],
+        )
+    assert _counts(q="film") == (2, {"startup": 1, "university": 1})
+    # Staff (who also find prospects) have their own entry, as exact.
+    staff_base = Organisation.objects.filter(merged_into__isnull=True)
+    assert _counts(staff_base, q="film") == _uncached(staff_base, q="film")
+    assert _counts(staff_base, q="film")[0] == 4
+
+
+def test_counts_cached_inside_a_rolled_back_transaction_are_never_served(cluster):
+    from django.db import transaction
+
+    assert _counts() == (3, {"company": 1, "startup": 1, "university": 1})
+    with transaction.atomic():
+        OrganisationFactory(name="Gone Again", kind="school")
+        assert _counts() == (4, {"company": 1, "startup": 1, "university": 1, "school": 1})
+        transaction.set_rollback(True)
+    assert _counts() == (3, {"company": 1, "startup": 1, "university": 1})
+    OrganisationFactory(name="Here To Stay", kind="investor")  # another single change
+    assert (
+        _counts()
+        == _uncached()
+        == (
+            4,
+            {"company": 1, "startup": 1, "university": 1, "investor": 1},
+        )
+    )
+
+
+def test_a_cached_count_is_shared_across_requests_until_the_data_changes(
+    client, cluster, django_assert_num_queries
+):
+    first = client.get(URL, {"kind": "company"})
+    with django_assert_num_queries(3):  # the version, the page, its sectors
+        second = client.get(URL, {"kind": "company"})
+    assert second.context["result"].facets == first.context["result"].facets
+    OrganisationFactory(name="Nyt Firma", kind="company")
+    # the version; SQLite: facet groups, SDG facet; PostgreSQL: one statement; page, sectors
+    with django_assert_num_queries(5 if connection.vendor == "sqlite" else 4):
+        third = client.get(URL, {"kind": "company"})
+    assert _facet(third, "kind") == {"company": 2, "startup": 1, "university": 1}
+    assert _names(third) == ["Fynsk Lyd ApS", "Nyt Firma"]

@@ -306,6 +306,28 @@ def test_merged_organisations_are_not_matched(tmp_path):
     ]
 
 
+def test_an_organisation_name_two_legal_entities_share_needs_the_number(tmp_path):
+    one = OrganisationFactory(name="Tellu AS", country="NO", registry_number="917519919")
+    OrganisationFactory(name="Tellu AS", country="NO", registry_number="989743295")
+    path = _write(
+        tmp_path,
+        f"{HEADER},organisation_registry_number,organisation_name,organisation_country\n"
+        "Ida,Holm,ida@example.org,,Tellu AS,NO\n"
+        "Bo,Berg,bo@example.org,917519919,Tellu AS,NO\n",
+    )
+    assert _run(path, "--skip-invalid")["errors"] == [
+        {
+            "line": 2,
+            "column": "organisation_registry_number",
+            "message": "Several organisations in this country are called “Tellu AS”; give the "
+            "organisation's registry number.",
+        }
+    ]
+    assert list(Affiliation.objects.values_list("person__email", "organisation")) == [
+        ("bo@example.org", one.pk)
+    ]
+
+
 def test_dry_run_reports_the_same_counts_and_writes_nothing(tmp_path):
     PersonFactory(email="bo@example.org", first_name="Bo", last_name="Berg", title="")
     path = _write(

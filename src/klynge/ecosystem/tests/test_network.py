@@ -381,8 +381,9 @@ def test_map_query_count_is_constant(client, staff, count, django_assert_num_que
     _make_relations(count)
     client.force_login(staff)
     client.get("/")  # settle the session
-    # session, user, roles, regions, stamp, organisations, relations, affiliations
-    with django_assert_num_queries(8):
+    # session, user, roles, regions, stamp, organisations, relations, affiliations, events
+    # (organisers, co-organisers), B2B meetings, joint projects
+    with django_assert_num_queries(12):
         response = client.get(MAP)
     assert response.content.decode().count('<line class="edge') == 2 * count
 

@@ -221,11 +221,11 @@ def test_download_for_a_login_without_a_person(staff):
 def test_other_apps_add_their_part_to_the_download(employee, monkeypatch):
     monkeypatch.setattr(privacy, "_CONTRIBUTORS", dict(privacy._CONTRIBUTORS))
     privacy.register_personal_data(
-        "bookings", lambda user: [{"resource": "Studio A", "user": user.email}], label="Bookings"
+        "lockers", lambda user: [{"locker": "A1", "user": user.email}], label="Lockers"
     )
     data = privacy.personal_data(employee)
-    assert data["bookings"] == [{"resource": "Studio A", "user": "emp@fynsklyd.example"}]
-    assert [part.label for part in privacy.personal_data_parts()][-1] == "Bookings"
+    assert data["lockers"] == [{"locker": "A1", "user": "emp@fynsklyd.example"}]
+    assert [part.label for part in privacy.personal_data_parts()][-1] == "Lockers"
 
 
 # --- "Your data" and consents ------------------------------------------------------------------

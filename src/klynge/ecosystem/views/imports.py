@@ -1,5 +1,5 @@
 """Staff pages: import organisations or people from CSV/XLSX (upload and choose what → map
-columns and dry run → commit), and find and merge duplicate organisations.
+columns and dry run → commit). The duplicates pages are in `views/duplicates.py`.
 
 The uploaded file waits between the steps in ``DATA_DIR/imports/<token><suffix>``; the random
 token lives only in the session, so nobody else can reach the file. Committing (or cancelling)
@@ -19,7 +19,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -28,8 +29,6 @@ from django.views.decorators.http import require_POST
 from klynge.accounts.predicates import is_cluster_staff
 from klynge.core.permissions import permission_required
 from klynge.ecosystem import importing, importing_people
-from klynge.ecosystem.merging import merge_organisations, possible_duplicates
-from klynge.ecosystem.models import Organisation
 from klynge.ecosystem.privacy import record_personal_data_list_view
 
 # TODO(lead): move these into ecosystem/rules.py (set_perm keeps a re-import harmless).
@@ -96,9 +95,12 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField(
         label=gettext_lazy("CSV or XLSX file"),
-        help_text=gettext_lazy(
-            "UTF-8 CSV (comma or semicolon separated) or an Excel workbook (.xlsx), at most "
-            "50 MB. The first row names the columns."
+        help_text=format_lazy(
+            gettext_lazy(
+                "UTF-8 CSV (comma or semicolon separated) or an Excel workbook (.xlsx), at most "
+                "{size} MB. The first row names the columns."
+            ),
+            size=importing.MAX_FILE_BYTES // (1024 * 1024),
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
@@ -375,38 +377,3 @@ def import_cancel(request):
     _forget(request)
     messages.success(request, _("The import is cancelled and the file deleted."))
     return redirect("ecosystem:import")
-
-
-# --- Duplicates and merging ------------------------------------------------------------------
-
-
-@permission_required("ecosystem.merge_organisations")
-def duplicates(request):
-    pairs = possible_duplicates(limit=100)
-    return render(request, "ecosystem/imports/duplicates.html", {"pairs": pairs})
-
-
-def _live_organisation(pk) -> Organisation:
-    return get_object_or_404(Organisation.objects.filter(merged_into__isnull=True), pk=pk)
-
-
-@require_POST
-@permission_required("ecosystem.merge_organisations")
-def merge(request):
-    try:
-        keep_id, duplicate_id = int(request.POST["keep"]), int(request.POST["duplicate"])
-    except (KeyError, ValueError):
-        messages.error(request, _("Choose which organisation to keep."))
-        return redirect("ecosystem:duplicates")
-    keep, duplicate = _live_organisation(keep_id), _live_organisation(duplicate_id)
-    try:
-        merge_organisations(actor=request.user, keep=keep, duplicate=duplicate)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("%(duplicate)s is merged into %(keep)s.")
-            % {"duplicate": duplicate.name, "keep": keep.name},
-        )
-    return redirect("ecosystem:duplicates")

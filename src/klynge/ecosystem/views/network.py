@@ -46,9 +46,7 @@ class NetworkFilterForm(forms.Form):
         self.fields["status"].choices = every + [
             (status, statuses[status]) for status in network.visible_statuses(scope)
         ]
-        self.fields["tie"].choices = (
-            every + RelationKind.choices + [(network.SHARED_PEOPLE, gettext_lazy("Shared people"))]
-        )
+        self.fields["tie"].choices = every + network.tie_choices()
 
     def filters(self) -> network.NetworkFilters:
         """The valid filters; an invalid value counts as no filter (and shows its error)."""
@@ -96,7 +94,7 @@ def network_map(request):
         "ties": network.map_ties(graph),
         "scope": scope,
         "helix_legend": TripleHelix.choices,
-        "tie_legend": [*RelationKind.choices, (network.SHARED_PEOPLE, _("Shared people"))],
+        "tie_legend": network.tie_choices(),
     }
     template = "ecosystem/network/_map.html" if request.htmx else "ecosystem/network/map.html"
     return render(request, template, context, status=400 if form.errors else 200)

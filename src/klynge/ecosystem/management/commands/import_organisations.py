@@ -1,74 +1,18 @@
 """`klynge import_organisations FILE [--dry-run] [--json] [--skip-invalid]`.
 
 Imports organisations from a CSV (UTF-8, `,` `;` or tab separated) or XLSX file whose header
-has at least `name, registry_number, country`. With `--json` it prints exactly
-``{"created": N, "updated": N, "unchanged": N, "errors": [{"line": L, "column": C,
-"message": M}, ...]}``. With any row error nothing is written unless `--skip-invalid`; the counts
-then say what the valid rows would do. A file that cannot be imported at all (too large, empty,
-not UTF-8, malformed, missing columns) stops with a message and exit code 1.
+has at least `name, registry_number, country`. Output, exit codes and the all-or-nothing rule:
+see `klynge.ecosystem.management.import_command`.
 """
 
-import json
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
-
-from klynge.ecosystem.importing import MAX_FILE_BYTES, ImportFileError, run_import
+from klynge.ecosystem.importing import MAX_FILE_BYTES, ORGANISATIONS
+from klynge.ecosystem.management.import_command import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    importer = ORGANISATIONS
     help = (
         "Imports organisations from a CSV or XLSX file (header: name, registry_number, country, "
         f"optional kind, municipality, city, region, website, description, ...; at most "
         f"{MAX_FILE_BYTES // (1024 * 1024)} MB)."
     )
-
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV (UTF-8) or XLSX file")
-        parser.add_argument("--dry-run", action="store_true", help="validate, write nothing")
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
-        parser.add_argument(
-            "--skip-invalid", action="store_true", help="import the valid rows, report the rest"
-        )
-
-    def handle(self, *args, **options):
-        try:
-            result = run_import(
-                options["file"],
-                actor=None,
-                dry_run=options["dry_run"],
-                skip_invalid=options["skip_invalid"],
-            )
-        except ImportFileError as error:
-            raise CommandError(error.message) from None
-        if options["json"]:
-            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
-            return
-        for error in result.errors:
-            self.stdout.write(f"{error.line}\t{error.column}\t{error.message}")
-        counts = {
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
-        if result.committed:
-            self.stdout.write(
-                _("Created %(created)s, updated %(updated)s, unchanged %(unchanged)s.") % counts
-            )
-            if result.errors:
-                self.stdout.write(
-                    _("%(count)s rows with errors were skipped.") % {"count": len(result.errors)}
-                )
-        elif options["dry_run"]:
-            self.stdout.write(
-                _(
-                    "Dry run, nothing written: would create %(created)s, update %(updated)s, "
-                    "leave %(unchanged)s unchanged."
-                )
-                % counts
-            )
-        else:
-            self.stdout.write(
-                _("Nothing was imported: %(count)s errors (use --skip-invalid to import the rest).")
-                % {"count": len(result.errors)}
-            )
