@@ -145,8 +145,15 @@ class Kpi:
         return _("%(percent)s %% lower than the national figure") % {"percent": -difference}
 
 
-def _float(value) -> float | None:
-    return float(value) if value is not None else None
+def format_kpi(value: float | None, unit: str) -> str:
+    """A KPI for people: whole currency units, percentages with one decimal, localised."""
+    if value is None:
+        return "–"
+    places = 1 if unit == PERCENT else 0
+    text = number_format(
+        round(value, places), decimal_pos=places, use_l10n=True, force_grouping=True
+    )
+    return f"{text} %" if unit == PERCENT else f"{text} {unit}"
 
 
 def _benchmarks(measure: str, year: int) -> dict[tuple[str, str], Benchmark]:

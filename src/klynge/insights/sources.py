@@ -185,6 +185,16 @@ class Activity:
     partner_clusters: list = field(default_factory=list)
     international_events: int = 0
 
+    @property
+    def outcome_rows(self) -> list[tuple[str, int]]:
+        from klynge.matchmaking.models import MatchStage
+
+        return [
+            (str(label), self.matches_by_stage[value])
+            for value, label in MatchStage.choices
+            if self.matches_by_stage.get(value)
+        ]
+
 
 def activity(year: int) -> Activity:
     """Events and participants, bookings and hours, meetings brokered and their outcomes, per
