@@ -6,8 +6,6 @@ JSON object with one entry per KPI, each with its `value`, `definition`, `covera
 `organisations_with_data` and `members`) and `unit`.
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 
 from django.utils import timezone

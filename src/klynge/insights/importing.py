@@ -68,6 +68,9 @@ FIGURE_COLUMNS = ColumnSpec(
         "nace_code": "nace",
         "nace_division": "nace",
         "ebit": "operating_profit",
+        "land": "country",
+        "aar": "year",
+        "år": "year",
     },
     {
         "revenue": "omsaetning omsætning nettoomsaetning nettoomsætning driftsinntekter "

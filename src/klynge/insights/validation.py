@@ -76,6 +76,10 @@ def parse_number(value) -> Decimal | None:
                 text = text.replace(".", "").replace(",", ".")
             else:
                 text = text.replace(",", "")
+        elif text.count(".") > 1:
+            text = text.replace(".", "")  # 2.000.000: dots group thousands
+        elif text.count(",") > 1:
+            text = text.replace(",", "")  # 2,000,000
         elif "," in text:
             text = text.replace(",", ".")
         try:
