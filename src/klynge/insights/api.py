@@ -85,6 +85,7 @@ def get_kpis(request, query: Query[KpiQuery]):
 class FigureOut(Schema):
     organisation: int = Field(alias="organisation_id")
     year: int
+    country: str
     currency: str
     nace_division: str
     revenue: Decimal | None

@@ -212,55 +212,21 @@ def _base(year: int):
     return OrganisationYear.objects.filter(year=year, organisation_id__in=sources.member_ids(year))
 
 
-def _groups(rows, weight: str, numerator: str, denominator: str) -> list[_Group]:
-    return [
-        _Group(
-            country=row["organisation__country"],
-            division=row["nace_division"],
-            weight=float(row[weight] or 0),
-            numerator=float(row[numerator] or 0),
-            denominator=float(row[denominator] or 0),
-            organisations=row["n"],
-        )
-        for row in rows
-    ]
+# Which members' rows each KPI reads (the same conditions `selectors.KPI_ROWS` lists for staff).
+VALUE_ROWS = Q(personnel_costs__isnull=False, operating_profit__isnull=False, employees_fte__gt=0)
+JOB_ROWS = Q(employees_fte__isnull=False, before__employees_fte__gt=0)
+MARGIN_ROWS = Q(revenue__gt=0, operating_profit__isnull=False)
+FUNDING_ROWS = Q(innovation_funding__isnull=False)
+INNOVATION_ROWS = Q(innovations_launched__isnull=False)
 
 
-def value_creation(year: int, members: int) -> Kpi:
-    currency = settings.KLYNGE_CURRENCY
-    rows = (
-        _base(year)
-        .filter(
-            currency=currency,
-            personnel_costs__isnull=False,
-            operating_profit__isnull=False,
-            employees_fte__gt=0,
-        )
-        .order_by()
-        .values("organisation__country", "nace_division")
-        .annotate(
-            n=Count("id"),
-            created=Sum(F("personnel_costs") + F("operating_profit")),
-            fte=Sum("employees_fte"),
-        )
-    )
-    groups = _groups(rows, "fte", "created", "fte")
-    created = sum(g.numerator for g in groups)
-    fte = sum(g.denominator for g in groups)
-    kpi = Kpi(
-        key=VALUE_CREATION,
-        year=year,
-        value=created / fte if fte else None,
-        unit=_("%(currency)s per employee") % {"currency": currency},
-        organisations_with_data=sum(g.organisations for g in groups),
-        members=members,
-    )
-    _compare(kpi, groups, Measure.VALUE_ADDED_PER_EMPLOYEE)
-    return kpi
-
-
-def job_creation(year: int, members: int) -> Kpi:
-    rows = (
+def figure_groups(year: int) -> list[dict]:
+    """One pass over the year's member rows, grouped by country and NACE division, with every
+    sum the five figure-based KPIs need (one query; the year before joined for job creation)."""
+    in_currency = Q(currency=settings.KLYNGE_CURRENCY)
+    value_rows = VALUE_ROWS & in_currency
+    margin_rows = MARGIN_ROWS & in_currency
+    return list(
         _base(year)
         .annotate(
             before=FilteredRelation(
@@ -268,12 +234,59 @@ def job_creation(year: int, members: int) -> Kpi:
                 condition=Q(organisation__yearly_figures__year=year - 1),
             )
         )
-        .filter(employees_fte__isnull=False, before__employees_fte__gt=0)
         .order_by()
-        .values("organisation__country", "nace_division")
-        .annotate(n=Count("id"), fte=Sum("employees_fte"), before_fte=Sum("before__employees_fte"))
+        .values("country", "nace_division")
+        .annotate(
+            value_n=Count("id", filter=value_rows),
+            value_created=Sum(F("personnel_costs") + F("operating_profit"), filter=value_rows),
+            value_fte=Sum("employees_fte", filter=value_rows),
+            job_n=Count("id", filter=JOB_ROWS),
+            job_fte=Sum("employees_fte", filter=JOB_ROWS),
+            job_before=Sum("before__employees_fte", filter=JOB_ROWS),
+            margin_n=Count("id", filter=margin_rows),
+            margin_profit=Sum("operating_profit", filter=margin_rows),
+            margin_revenue=Sum("revenue", filter=margin_rows),
+            funding_n=Count("id", filter=FUNDING_ROWS),
+            funding_yes=Count("id", filter=FUNDING_ROWS & Q(innovation_funding__gt=0)),
+            innovation_n=Count("id", filter=INNOVATION_ROWS),
+            innovation_yes=Count("id", filter=INNOVATION_ROWS & Q(innovations_launched__gte=1)),
+        )
     )
-    groups = _groups(rows, "before_fte", "fte", "before_fte")
+
+
+def _groups(rows, prefix: str, weight: str, numerator: str, denominator: str) -> list[_Group]:
+    return [
+        _Group(
+            country=row["country"],
+            division=row["nace_division"],
+            weight=float(row[f"{prefix}_{weight}"] or 0),
+            numerator=float(row[f"{prefix}_{numerator}"] or 0),
+            denominator=float(row[f"{prefix}_{denominator}"] or 0),
+            organisations=row[f"{prefix}_n"],
+        )
+        for row in rows
+        if row[f"{prefix}_n"]
+    ]
+
+
+def value_creation(year: int, members: int, rows: list[dict]) -> Kpi:
+    groups = _groups(rows, "value", "fte", "created", "fte")
+    created = sum(g.numerator for g in groups)
+    fte = sum(g.denominator for g in groups)
+    kpi = Kpi(
+        key=VALUE_CREATION,
+        year=year,
+        value=created / fte if fte else None,
+        unit=_("%(currency)s per employee") % {"currency": settings.KLYNGE_CURRENCY},
+        organisations_with_data=sum(g.organisations for g in groups),
+        members=members,
+    )
+    _compare(kpi, groups, Measure.VALUE_ADDED_PER_EMPLOYEE)
+    return kpi
+
+
+def job_creation(year: int, members: int, rows: list[dict]) -> Kpi:
+    groups = _groups(rows, "job", "before", "fte", "before")
     now = sum(g.numerator for g in groups)
     before = sum(g.denominator for g in groups)
     kpi = Kpi(
@@ -288,15 +301,8 @@ def job_creation(year: int, members: int) -> Kpi:
     return kpi
 
 
-def operating_margin(year: int, members: int) -> Kpi:
-    rows = (
-        _base(year)
-        .filter(currency=settings.KLYNGE_CURRENCY, revenue__gt=0, operating_profit__isnull=False)
-        .order_by()
-        .values("organisation__country", "nace_division")
-        .annotate(n=Count("id"), profit=Sum("operating_profit"), revenue=Sum("revenue"))
-    )
-    groups = _groups(rows, "revenue", "profit", "revenue")
+def operating_margin(year: int, members: int, rows: list[dict]) -> Kpi:
+    groups = _groups(rows, "margin", "revenue", "profit", "revenue")
     profit = sum(g.numerator for g in groups)
     revenue = sum(g.denominator for g in groups)
     kpi = Kpi(
@@ -311,11 +317,11 @@ def operating_margin(year: int, members: int) -> Kpi:
     return kpi
 
 
-def _share(year: int, members: int, key: str, positive: Q, known: Q, survey_key: str) -> Kpi:
-    counts = _base(year).aggregate(
-        known=Count("id", filter=known), positive=Count("id", filter=known & positive)
-    )
-    with_data, yes = counts["known"], counts["positive"]
+def _share(
+    year: int, members: int, rows: list[dict], key: str, prefix: str, known: Q, survey_key: str
+) -> Kpi:
+    with_data = sum(row[f"{prefix}_n"] for row in rows)
+    yes = sum(row[f"{prefix}_yes"] for row in rows)
     answers = sources.survey_kpi_answers(year)
     from_survey = 0
     if answers:
@@ -344,29 +350,25 @@ def _share(year: int, members: int, key: str, positive: Q, known: Q, survey_key:
     )
 
 
-def innovation_funding(year: int, members: int) -> Kpi:
+def innovation_funding(year: int, members: int, rows: list[dict]) -> Kpi:
     return _share(
         year,
         members,
+        rows,
         INNOVATION_FUNDING,
-        Q(innovation_funding__gt=0),
-        Q(innovation_funding__isnull=False),
+        "funding",
+        FUNDING_ROWS,
         "received_innovation_funding",
     )
 
 
-def innovations(year: int, members: int) -> Kpi:
+def innovations(year: int, members: int, rows: list[dict]) -> Kpi:
     return _share(
-        year,
-        members,
-        INNOVATIONS,
-        Q(innovations_launched__gte=1),
-        Q(innovations_launched__isnull=False),
-        "launched_innovation",
+        year, members, rows, INNOVATIONS, "innovation", INNOVATION_ROWS, "launched_innovation"
     )
 
 
-def firm_formation(year: int, members: int) -> Kpi:
+def firm_formation(year: int, members: int, rows: list[dict] | None = None) -> Kpi:
     division_that_year = (
         OrganisationYear.objects.filter(organisation=OuterRef("pk"), year=year)
         .exclude(nace_division="")
@@ -432,9 +434,11 @@ def suppress_small(kpi: Kpi) -> Kpi:
 
 
 def kpis_for_year(year: int, *, suppress: bool) -> dict[str, Kpi]:
-    """All six KPIs of `year` for the members of that year (about eight queries)."""
+    """All six KPIs of `year` for the members of that year: the member count, one pass over
+    the year's figures, one over the member firms, and the benchmarks (about seven queries)."""
     members = sources.members(year).count()
-    result = {key: COMPUTE[key](year, members) for key in KPI_KEYS}
+    rows = figure_groups(year)
+    result = {key: COMPUTE[key](year, members, rows) for key in KPI_KEYS}
     if suppress:
         for kpi in result.values():
             suppress_small(kpi)

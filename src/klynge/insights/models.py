@@ -59,6 +59,9 @@ class OrganisationYear(TimeStampedModel):
         related_name="yearly_figures",
     )
     year = models.PositiveSmallIntegerField(_("year"))
+    # The organisation's country and industry when the figures were given: which national
+    # statistics they compare with (kept here so a KPI reads one table, see `kpis.py`).
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     nace_division = models.CharField(
         _("NACE division"),

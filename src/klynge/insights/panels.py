@@ -46,6 +46,6 @@ register(
         template="insights/panels/member.html",
         roles=frozenset({"member_admin"}),
         context=_member,
-        order=60,
+        order=32,
     )
 )

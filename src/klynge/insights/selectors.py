@@ -14,13 +14,11 @@ from klynge.insights.models import Benchmark, FigureRecord, Metric, Organisation
 
 # Which rows each KPI is computed from (the "rows behind" a figure on the staff dashboard).
 KPI_ROWS = {
-    kpis.VALUE_CREATION: Q(
-        personnel_costs__isnull=False, operating_profit__isnull=False, employees_fte__gt=0
-    ),
+    kpis.VALUE_CREATION: kpis.VALUE_ROWS,
     kpis.JOB_CREATION: Q(employees_fte__isnull=False),
-    kpis.OPERATING_MARGIN: Q(revenue__gt=0, operating_profit__isnull=False),
-    kpis.INNOVATION_FUNDING: Q(innovation_funding__isnull=False),
-    kpis.INNOVATIONS: Q(innovations_launched__isnull=False),
+    kpis.OPERATING_MARGIN: kpis.MARGIN_ROWS,
+    kpis.INNOVATION_FUNDING: kpis.FUNDING_ROWS,
+    kpis.INNOVATIONS: kpis.INNOVATION_ROWS,
 }
 
 

@@ -81,7 +81,10 @@ def _apply(*, actor, organisation, cleaned: dict, source_note: str, now) -> tupl
     row, created = OrganisationYear.objects.select_for_update().get_or_create(
         organisation=organisation,
         year=cleaned["year"],
-        defaults={"nace_division": cleaned["nace_division"] or primary_division(organisation)},
+        defaults={
+            "country": organisation.country,
+            "nace_division": cleaned["nace_division"] or primary_division(organisation),
+        },
     )
     changed: dict[str, object] = {}
     currency = cleaned["currency"]

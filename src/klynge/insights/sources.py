@@ -19,8 +19,10 @@ from django.db.models import (
     Count,
     DecimalField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Min,
     OuterRef,
     Q,
@@ -79,11 +81,19 @@ def _memberships_with_first_day():
 
 
 def member_ids(year: int):
-    """A subquery of the ids of the organisations that were members at some time in `year`."""
+    """A subquery of the ids of the organisations that were members at some time in `year`.
+
+    A membership counts when it ends on or after 1 January and began by 31 December: its start
+    date, or else (renewals moved the start on) a billed period that began by then. Written as
+    an OR so the database looks for invoices only for memberships that started later.
+    """
     first, last = year_bounds(year)
+    billed_by_then = Invoice.objects.filter(
+        membership=OuterRef("pk"), kind=InvoiceKind.INVOICE, period_start__lte=last
+    ).exclude(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.CREDITED))
     return (
-        _memberships_with_first_day()
-        .filter(first_day__lte=last, end_date__gte=first)
+        Membership.objects.filter(status__in=MEMBERSHIP_STATUSES, end_date__gte=first)
+        .filter(Q(start_date__lte=last) | Exists(billed_by_then))
         .order_by()
         .values("organisation_id")
     )
@@ -122,43 +132,46 @@ class MemberMix:
 
 
 def member_mix(year: int) -> MemberMix:
-    """Members of the year by kind, triple helix and EU size band (two queries)."""
-    from klynge.insights.models import OrganisationYear
-
-    ids = member_ids(year)
-    by_kind = dict(
-        Organisation.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("kind")
-        .annotate(n=Count("id"))
-    )
-    helix: Counter = Counter()
-    for kind, count in by_kind.items():
-        helix[HELIX_OF_KIND.get(kind, TripleHelix.OTHER)] += count
+    """Members of the year by kind, triple helix and EU size band (one query, grouped by kind)."""
     # Size: the year's employees (FTE) where known, else the directory's head count.
-    fte = OrganisationYear.objects.filter(organisation=OuterRef("pk"), year=year).values(
-        "employees_fte"
-    )[:1]
-    sizes = (
-        Organisation.objects.filter(pk__in=ids)
-        .annotate(size=Coalesce(Subquery(fte), F("employees"), output_field=DecimalField()))
+    rows = (
+        Organisation.objects.filter(pk__in=member_ids(year))
+        .annotate(
+            that_year=FilteredRelation("yearly_figures", condition=Q(yearly_figures__year=year))
+        )
+        .annotate(
+            size=Coalesce(
+                F("that_year__employees_fte"), F("employees"), output_field=DecimalField()
+            )
+        )
         .order_by()
-        .aggregate(
+        .values("kind")
+        .annotate(
+            n=Count("id"),
             micro=Count("id", filter=Q(size__lt=10)),
             small=Count("id", filter=Q(size__gte=10, size__lt=50)),
             medium=Count("id", filter=Q(size__gte=50, size__lt=250)),
             large=Count("id", filter=Q(size__gte=250)),
-            firms_with_size=Count("id", filter=Q(size__isnull=False, kind__in=FIRM_KINDS)),
-            smes=Count("id", filter=Q(size__lt=250, kind__in=FIRM_KINDS)),
+            sized=Count("id", filter=Q(size__isnull=False)),
         )
     )
-    firms_with_size = sizes.pop("firms_with_size")
-    smes = sizes.pop("smes")
+    by_kind: dict[str, int] = {}
+    helix: Counter = Counter()
+    sizes: Counter = Counter()
+    firms_with_size = smes = 0
+    for row in rows:  # one row per kind of organisation
+        by_kind[row["kind"]] = row["n"]
+        helix[HELIX_OF_KIND.get(row["kind"], TripleHelix.OTHER)] += row["n"]
+        for band in ("micro", "small", "medium", "large"):
+            sizes[band] += row[band]
+        if row["kind"] in FIRM_KINDS:
+            firms_with_size += row["sized"]
+            smes += row["micro"] + row["small"] + row["medium"]
     return MemberMix(
         total=sum(by_kind.values()),
         by_kind=by_kind,
         by_helix=dict(helix),
-        by_size=sizes,
+        by_size={band: sizes[band] for band in ("micro", "small", "medium", "large")},
         firms_with_size=firms_with_size,
         smes=smes,
     )

@@ -13,6 +13,7 @@ class OrganisationYearFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     year = 2024
+    country = factory.LazyAttribute(lambda row: row.organisation.country)
     currency = "DKK"
     nace_division = "59"
 

@@ -218,6 +218,7 @@ def test_the_api_accepts_and_refuses_what_the_page_does(
     assert created.json() == {
         "organisation": member_org.pk,
         "year": 2023,
+        "country": "DK",
         "currency": "DKK",
         "nace_division": "",
         "revenue": "1000.00",
