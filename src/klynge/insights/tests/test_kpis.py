@@ -151,3 +151,23 @@ def test_all_kpis_of_a_year_take_a_constant_number_of_queries(
     )
     with django_assert_max_num_queries(14):
         kpis.kpis_for_year(2024, suppress=True)
+
+
+def test_survey_answers_count_for_members_without_the_figure(cluster, monkeypatch):
+    """The join with the surveys app: its `kpi_answers(year=...)` (organisation id → answers)
+    is stood in for here by a dict, since that app lands separately; the figure always wins."""
+    answers = {
+        cluster["d"].pk: {"launched_innovation": True, "received_innovation_funding": False},
+        cluster["a"].pk: {"launched_innovation": False},  # A has a figure (2): it wins
+        cluster["e"].pk: {"launched_innovation": True},  # E was no member in 2024
+    }
+    monkeypatch.setattr(sources, "survey_kpi_answers", lambda year: answers)
+    result = kpis.kpis_for_year(2024, suppress=False)
+    launched = result[kpis.INNOVATIONS]
+    # Figures: A yes, B no, C yes; survey: D yes. 3 of 4 = 75 %.
+    assert launched.value == pytest.approx(75)
+    assert (launched.organisations_with_data, launched.survey_answers) == (4, 1)
+    funding = result[kpis.INNOVATION_FUNDING]
+    # Figures: A yes, B no, G yes; survey: D no. 2 of 4 = 50 %.
+    assert funding.value == pytest.approx(50)
+    assert (funding.organisations_with_data, funding.survey_answers) == (4, 1)
