@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from klynge.accounts.roles import Role, roles_for
 from klynge.core.permissions import permission_required, public
-from klynge.insights import evidence, kpis, pdf, reports, selectors, services, sources
+from klynge.insights import evidence, kpis, reports, selectors, services, sources
 from klynge.insights.forms import FiguresForm, YearForm
 from klynge.insights.models import FigureSource, Metric
 
@@ -156,6 +156,8 @@ def annual_report(request, year):
     check_year(year)
     report = reports.build_annual_report(year, language=_language(request))
     if request.GET.get("format") == "pdf":
+        from klynge.insights import pdf  # reportlab's charts take a second to import
+
         response = HttpResponse(pdf.annual_report_pdf(report), content_type="application/pdf")
         response["Content-Disposition"] = (
             f'attachment; filename="annual-report-{year}-{report.language}.pdf"'
@@ -182,6 +184,8 @@ def evidence_pack(request, year):
         response["Content-Disposition"] = f'attachment; filename="evidence-{year}.xlsx"'
         return response
     if export == "pdf":
+        from klynge.insights import pdf
+
         response = HttpResponse(pdf.evidence_pdf(pack), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="evidence-{year}.pdf"'
         return response
