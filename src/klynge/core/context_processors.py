@@ -37,6 +37,7 @@ def shell(request):
                 (reverse("membership:applications"), _("Applications")),
                 (reverse("membership:memberships"), _("Memberships")),
                 (reverse("membership:invoices"), _("Invoices")),
+                (reverse("insights:dashboard"), _("Insights and impact")),
                 (reverse("ecosystem:import"), _("Import")),
                 (reverse("ecosystem:duplicates"), _("Duplicates")),
                 (reverse("ecosystem:privacy_requests"), _("Erasure requests")),

@@ -6,6 +6,7 @@ from klynge.bookings.demo import load as load_bookings_demo
 from klynge.crm.demo import load_crm_demo
 from klynge.ecosystem.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from klynge.ecosystem.models import Organisation
+from klynge.insights.demo import load as load_insights_demo
 from klynge.meetings.demo import load as load_meetings_demo
 from klynge.membership.demo import load_demo_memberships
 from klynge.schedule.demo import load as load_schedule_demo
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 load_schedule_demo()
                 load_bookings_demo()
                 load_meetings_demo()
+                load_insights_demo()
             if summary.created_anything:
                 self.stdout.write(self.style.SUCCESS(str(summary)))
             else:
