@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from klynge.surveys.models import Question, QuestionKind, Survey
-from klynge.surveys.services import field_name
+from klynge.surveys.services import field_name, parse_answers
 from klynge.surveys.services.responses import MAX_ANSWER_TEXT
 
 
@@ -105,6 +105,23 @@ class AnswerForm(forms.Form):
             "high": scale.stop - 1,
         }
 
+    def clean(self):
+        """Every rule at once (required, ranges, conditions), by the service's own check, so
+        the respondent sees all that is wrong in one go; the service checks again on saving."""
+        data = super().clean()
+        _values, errors = parse_answers(self.questions, self.data)
+        for name, messages in errors.items():
+            target = self._field_for(name)
+            if target not in self._errors:
+                self.add_error(target, messages)
+        return data
+
+    def _field_for(self, name: str) -> str | None:
+        """The form field of an answer key (a matrix's first row for the matrix)."""
+        if name in self.fields:
+            return name
+        return next((field for field in self.fields if field.startswith(f"{name}_")), None)
+
     def service_data(self) -> dict:
         """The parsed answers by answer key, as `services.submit_response` takes them."""
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", [])}
@@ -113,7 +130,7 @@ class AnswerForm(forms.Form):
         """Puts the service's messages on the questions (or the whole form)."""
         if hasattr(error, "error_dict"):
             for key, messages in error.message_dict.items():
-                self.add_error(key if key in self.fields else None, messages)
+                self.add_error(self._field_for(key), messages)
         else:
             self.add_error(None, error.messages)
 
@@ -138,8 +155,7 @@ class AnswerForm(forms.Form):
                 for row in question.options.all():
                     bound = self[field_name(question, row)]
                     item.rows.append((bound.label, bound))
-                    item.errors.extend(bound.errors)
-                item.errors.extend(self.errors.get(name, []))
+                    item.errors.extend(e for e in bound.errors if e not in item.errors)
             else:
                 item.bound = self[name]
                 item.errors = list(item.bound.errors)

@@ -73,6 +73,10 @@ class SurveyDetailOut(SurveyOut):
     intro: dict[str, str]
     questions: list[QuestionOut]
 
+    @staticmethod
+    def resolve_questions(survey) -> list[dict]:
+        return survey.question_list
+
 
 class SegmentOut(Schema):
     label: str
@@ -161,7 +165,7 @@ def get_survey(request, survey_id: int):
     ensure_api_permission(request, "surveys.manage_survey")
     survey = _survey(survey_id)
     questions = questions_of(survey)
-    questions_out = [
+    survey.question_list = [
         {
             "id": q.pk,
             "number": number,
@@ -179,7 +183,7 @@ def get_survey(request, survey_id: int):
         }
         for number, q in enumerate(questions, start=1)
     ]
-    return {**SurveyOut.from_orm(survey).dict(), "intro": survey.intro, "questions": questions_out}
+    return survey
 
 
 @router.get(

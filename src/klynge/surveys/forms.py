@@ -375,13 +375,11 @@ class AudienceForm(forms.Form):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from klynge.events.selectors import manageable_events
+        from klynge.events.models import Event
 
-        events = (
-            manageable_events()
-            .order_by("-starts_at")
-            .only("pk", "title", "title_da", "title_en", "starts_at")[:200]
-        )
+        events = Event.objects.order_by("-starts_at").only(
+            "pk", "title", "title_da", "title_en", "starts_at"
+        )[:200]
         self.fields["events"].choices = [
             (event.pk, f"{event.display_title} ({timezone.localtime(event.starts_at):%Y-%m-%d})")
             for event in events

@@ -248,6 +248,7 @@ def _fill(result: QuestionResult, counts: dict, language: str | None) -> None:
     default = question.survey.default_language
     answered = result.answered
     kind = question.kind
+    heading = {"number": result.number}
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         for option in question.options.all():
             n = counts.get((option.pk, None), 0)
@@ -256,7 +257,7 @@ def _fill(result: QuestionResult, counts: dict, language: str | None) -> None:
         result.chart = bar_chart(
             [row.label for row in result.rows],
             [Series(_("Share of those who answered"), [row.share for row in result.rows])],
-            title=result.text,
+            title=_("Question %(number)s: share of those who answered") % heading,
             unit="%",
         )
     elif kind == QuestionKind.YES_NO:
@@ -266,7 +267,7 @@ def _fill(result: QuestionResult, counts: dict, language: str | None) -> None:
         result.chart = bar_chart(
             [row.label for row in result.rows],
             [Series(_("Share of those who answered"), [row.share for row in result.rows])],
-            title=result.text,
+            title=_("Question %(number)s: share of those who answered") % heading,
             unit="%",
         )
     elif kind in (QuestionKind.SCALE, QuestionKind.NPS):
@@ -279,7 +280,7 @@ def _fill(result: QuestionResult, counts: dict, language: str | None) -> None:
         result.chart = bar_chart(
             [str(v) for v in distribution],
             [Series(_("Answers"), list(distribution.values()))],
-            title=result.text,
+            title=_("Question %(number)s: answers per value") % heading,
         )
         if kind == QuestionKind.NPS:
             result.nps = net_promoter_score(distribution)
@@ -298,7 +299,7 @@ def _fill(result: QuestionResult, counts: dict, language: str | None) -> None:
                         _("Share of those who answered"), [percent(n, answered) for _l, n in groups]
                     )
                 ],
-                title=result.text,
+                title=_("Question %(number)s: promoters, passives and detractors") % heading,
                 unit="%",
             )
     elif kind == QuestionKind.MATRIX:
@@ -316,7 +317,7 @@ def _fill(result: QuestionResult, counts: dict, language: str | None) -> None:
         result.chart = bar_chart(
             [row.label for row in result.matrix],
             [Series(_("Mean"), [row.mean for row in result.matrix])],
-            title=result.text,
+            title=_("Question %(number)s: mean per row") % heading,
         )
 
 

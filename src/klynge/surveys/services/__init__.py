@@ -35,7 +35,6 @@ from klynge.surveys.services.invitations import (
 from klynge.surveys.services.needs import record_need, remove_need
 from klynge.surveys.services.responses import (
     answers_as_data,
-    check_preview,
     field_name,
     is_shown,
     parse_answers,
@@ -49,7 +48,6 @@ __all__ = [
     "add_questions",
     "allowed_condition_values",
     "answers_as_data",
-    "check_preview",
     "close_due_surveys",
     "close_survey",
     "completeness_problems",

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from klynge.core import audit
 from klynge.crm import services as crm_services
@@ -66,7 +68,15 @@ def record_need(
     )
     need.tags.set(tag_objects)
     if follow_up:
-        title = (task_title or "").strip() or _("Follow up the need: %(need)s") % {"need": summary}
+        # The CRM is shared by the staff: its texts are in the cluster's language.
+        with override(settings.LANGUAGE_CODE):
+            title = (task_title or "").strip() or _("Follow up the need: %(need)s") % {
+                "need": summary
+            }
+            notes = _('From the survey "%(survey)s": %(answer)s') % {
+                "survey": survey.display_title,
+                "answer": answer.text,
+            }
         try:
             need.task = crm_services.create_task(
                 actor=actor,
@@ -75,8 +85,7 @@ def record_need(
                 assignee=assignee,
                 organisation=response.organisation,
                 person=response.person,
-                notes=_('From the survey "%(survey)s": %(answer)s')
-                % {"survey": survey.display_title, "answer": answer.text},
+                notes=notes,
             )
         except ValidationError as error:
             # The CRM names its fields after the task; the form names the title task_title.

@@ -300,9 +300,3 @@ def submit_response(*, invitation: Invitation, data: Mapping, actor=None) -> Res
         data={"invitation": invitation.pk},
     )
     return response
-
-
-def check_preview(survey: Survey, data: Mapping) -> dict[str, list[str]]:
-    """The errors the answers would get, saving nothing (the staff preview)."""
-    _values, errors = parse_answers(questions_of(survey), data)
-    return errors

@@ -87,9 +87,14 @@ def test_a_question_needs_its_options_scale_and_a_valid_condition(survey):
         services.add_question,
         actor=None,
         survey=survey,
-        data=QuestionData(kind=QuestionKind.SCALE, text={"en": "No Danish"}, scale_min=1,
-                          scale_max=5, kpi_key="launched_innovation"),
-    ) == {  # fmt: skip
+        data=QuestionData(
+            kind=QuestionKind.SCALE,
+            text={"en": "No Danish"},
+            scale_min=1,
+            scale_max=5,
+            kpi_key="launched_innovation",
+        ),
+    ) == {
         "text": ["Write the question in the survey's main language (Danish)."],
         "kpi_key": ["Only a yes-or-no question can feed a KPI."],
     }
@@ -185,7 +190,11 @@ def test_once_open_only_texts_change(open_survey):
     )
     question.refresh_from_db()
     assert question.text["en"] == "Where did you hear of us?"
-    assert [o.text["en"] for o in question.options.all()] == ["The internet", "A friend", "An event"]
+    assert [o.text["en"] for o in question.options.all()] == [
+        "The internet",
+        "A friend",
+        "An event",
+    ]
 
     assert _errors(
         services.update_question,
@@ -207,9 +216,7 @@ def test_once_open_only_texts_change(open_survey):
         survey=open_survey,
         data=QuestionData(kind=QuestionKind.TEXT, text={"da": "Ny", "en": "New"}),
     ) == {
-        "__all__": [
-            "The questions of an open or closed survey cannot be added, removed or moved."
-        ]
+        "__all__": ["The questions of an open or closed survey cannot be added, removed or moved."]
     }
 
 

@@ -57,7 +57,9 @@ def test_members_are_the_contacts_of_organisations_with_a_current_membership(
 def test_everyone_at_each_organisation_can_be_invited_and_nobody_twice(open_survey, members):
     services.invite(actor=None, survey=open_survey, audience=MEMBERS)
     again = services.invite(
-        actor=None, survey=open_survey, audience=Audience(kind=AudienceKind.MEMBERS, who=Who.EVERYONE)
+        actor=None,
+        survey=open_survey,
+        audience=Audience(kind=AudienceKind.MEMBERS, who=Who.EVERYONE),
     )
     assert again.invited == 3  # the employees; the contacts were invited already
     assert Invitation.objects.filter(survey=open_survey).count() == 9
@@ -170,9 +172,7 @@ def test_automatic_reminders_follow_the_interval_and_the_limit(open_survey, memb
     assert set(Invitation.objects.values_list("reminders_sent", flat=True)) == {2}
 
 
-def test_no_reminder_e_mail_goes_to_someone_who_answered_after_it_was_queued(
-    open_survey, members
-):
+def test_no_reminder_e_mail_goes_to_someone_who_answered_after_it_was_queued(open_survey, members):
     services.invite(actor=None, survey=open_survey, audience=MEMBERS)
     invitation = Invitation.objects.get(email="kim0@m0.example")
     services.submit_response(invitation=invitation, data=full_answers(open_survey))

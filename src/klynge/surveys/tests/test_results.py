@@ -156,7 +156,8 @@ def test_hidden_groups(sizes, partition, hidden):
 def test_sectors_overlap_and_are_shown_each(open_survey, django_assert_num_queries):
     from klynge.ecosystem.models import Sector
 
-    content, tech = Sector.objects.get(slug="content"), Sector.objects.get(slug="technology")
+    content = Sector.objects.get_or_create(slug="content")[0]
+    tech = Sector.objects.get_or_create(slug="technology")[0]
     both = OrganisationFactory(name="Begge ApS")
     both.sectors.set([content, tech])
     both.refresh_from_db()

@@ -24,6 +24,7 @@ from klynge.surveys.forms import (
     SurveyForm,
 )
 from klynge.surveys.models import Invitation, QuestionKind
+from klynge.surveys.results import percent
 from klynge.surveys.selectors import (
     get_question_for_staff,
     get_survey_for_staff,
@@ -48,6 +49,8 @@ def _question(request, pk, question_pk, **kwargs):
 @permission_required("surveys.manage_survey")
 def survey_list(request):
     page = Paginator(surveys_with_rates(), 50).get_page(request.GET.get("page"))
+    for survey in page:
+        survey.rate = percent(survey.responded, survey.invited)
     return render(
         request, "surveys/manage/list.html", {"page": page, "annual_year": default_year()}
     )
@@ -364,16 +367,12 @@ def preview(request, pk, obj):
     (conditions, required, ranges) but never saved."""
     language = pick_language([request.GET.get("lang")], obj.languages, obj.default_language)
     questions = services.questions_of(obj)
-    form = AnswerForm(request.POST or None, survey=obj, questions=questions, language=language)
+    data = request.POST if request.method == "POST" else None
+    form = AnswerForm(data, survey=obj, questions=questions, language=language)
     status = 200
     checked = False
     if request.method == "POST":
-        if form.is_valid():
-            errors = services.check_preview(obj, form.service_data())
-            if errors:
-                form.apply(ValidationError(errors))
-            else:
-                checked = True
+        checked = form.is_valid()
         status = 200 if checked else 400
     context = {
         "survey": obj,

@@ -9,6 +9,7 @@ from klynge.ecosystem.models import Organisation
 from klynge.meetings.demo import load as load_meetings_demo
 from klynge.membership.demo import load_demo_memberships
 from klynge.schedule.demo import load as load_schedule_demo
+from klynge.surveys.demo import load as load_surveys_demo
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 load_schedule_demo()
                 load_bookings_demo()
                 load_meetings_demo()
+                load_surveys_demo()
             if summary.created_anything:
                 self.stdout.write(self.style.SUCCESS(str(summary)))
             else:
