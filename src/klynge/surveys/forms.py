@@ -103,20 +103,21 @@ class SurveyForm(TranslatedFieldsMixin, forms.Form):
     )
     default_language = forms.ChoiceField(label=_("Main language"), choices=SURVEY_LANGUAGES)
     year = forms.IntegerField(
-        label=_("Year"), help_text=_("The year the answers are about (the KPIs of that year).")
+        label=_("Year"),
+        help_text=_("The year the answers are about (the KPIs of that year read them)."),
     )
     anonymous = forms.BooleanField(
         label=_("Anonymous"),
         required=False,
         help_text=_(
-            "Answers cannot be traced to a person or organisation; only the segment (sector, "
-            "size, kind, tier) is kept. Cannot change once the survey is open."
+            "Answers cannot be traced to a person or organisation; only the segment "
+            "(sector, size, kind, tier) is kept. Cannot be changed once the survey is open."
         ),
     )
     publish_results = forms.BooleanField(
         label=_("Publish the results to members"),
         required=False,
-        help_text=_("Aggregates only; groups under 5 respondents are never shown."),
+        help_text=_("Members see the aggregated results (groups under 5 are never shown)."),
     )
     closes_at = forms.DateTimeField(label=_("Closes"), required=False, widget=DATETIME_WIDGET)
     reminder_days = forms.IntegerField(

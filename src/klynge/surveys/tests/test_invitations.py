@@ -51,7 +51,7 @@ def test_members_are_the_contacts_of_organisations_with_a_current_membership(
     assert message.subject == "Undersøgelse: Medlemsundersøgelse"
     token = services.token_for(Invitation.objects.get(email="kim0@m0.example"))
     assert f"https://k.example/surveys/answer/{token}/" in message.body
-    assert "Kære Kim0," in message.body
+    assert "Kære Kim0\n" in message.body
 
 
 def test_everyone_at_each_organisation_can_be_invited_and_nobody_twice(open_survey, members):

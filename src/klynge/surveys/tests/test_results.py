@@ -153,7 +153,7 @@ def test_hidden_groups(sizes, partition, hidden):
     assert hidden_groups(sizes, partition=partition) == hidden
 
 
-def test_sectors_overlap_and_are_shown_each(open_survey, django_assert_num_queries):
+def test_sectors_overlap_and_are_shown_each(open_survey):
     from klynge.ecosystem.models import Sector
 
     content = Sector.objects.get_or_create(slug="content")[0]
