@@ -189,3 +189,30 @@ def test_the_respondent_gets_their_language(open_survey, members):
     person.save()
     services.invite(actor=None, survey=open_survey, audience=MEMBERS)
     assert Invitation.objects.get(person=person).language == "en"
+
+
+def test_the_periodic_job_closes_overdue_surveys_and_reminds(open_survey, members):
+    import io
+
+    from django.core.management import call_command
+
+    from klynge.core import periodic
+
+    job = {j.command: j for j in periodic.registered()}["send_survey_reminders"]
+    assert (job.every, job.base_url) == (datetime.timedelta(hours=1), True)
+    services.invite(actor=None, survey=open_survey, audience=MEMBERS)
+    Invitation.objects.update(last_sent_at=timezone.now() - datetime.timedelta(days=8))
+    out = io.StringIO()
+    call_command("send_survey_reminders", "--base-url", "https://k.example", stdout=out)
+    assert out.getvalue() == "Reminders queued: 6.\n"
+    call_command("send_survey_reminders", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "Reminders queued: 0."
+    open_survey.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    open_survey.save(update_fields=["closes_at"])
+    Invitation.objects.update(last_sent_at=timezone.now() - datetime.timedelta(days=8))
+    call_command("send_survey_reminders", stdout=out)
+    open_survey.refresh_from_db()
+    assert (open_survey.status, out.getvalue().splitlines()[-1]) == (
+        "closed",
+        "Reminders queued: 0.",
+    )

@@ -219,3 +219,13 @@ def test_an_anonymous_export_waits_for_five_and_has_no_segments(client, staff, d
     )
     assert lines[0].startswith("Q1 Hvordan hørte du om os?,")
     assert len(lines) == 6
+
+
+def test_the_staff_dashboard_panel_lists_open_surveys_with_their_rates(client, staff, open_survey):
+    respond(open_survey)
+    client.force_login(staff)
+    html = client.get(reverse("core:dashboard")).content.decode()
+    assert 'id="panel-surveys_staff"' in html
+    assert "Member survey</a> · 1 of 1 have answered" in html
+    nav = client.get(reverse("surveys:manage")).content.decode()
+    assert f'<a href="{reverse("surveys:manage")}" dir="ltr" aria-current="page">Surveys</a>' in nav

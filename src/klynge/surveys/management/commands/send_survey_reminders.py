@@ -16,6 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args, base_url="", **options):
         result = send_due_reminders_task.enqueue(base_url=base_url)
         if result.is_finished:
-            self.stdout.write(f"Queued {result.return_value} reminders.")
+            self.stdout.write(f"Reminders queued: {result.return_value}.")
         else:
             self.stdout.write("Queued the survey reminders.")
