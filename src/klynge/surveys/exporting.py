@@ -75,10 +75,17 @@ def export_table(survey: Survey) -> list[list]:
     else:
         responses = responses.order_by("id")  # random ids: no order of answering
     matrices = {q.pk for q in questions if q.kind == QuestionKind.MATRIX}
+    options = {o.pk: o for q in questions for o in q.options.all()}
+    # Plain tuples, not model instances: an export may hold hundreds of thousands of answers.
     values: dict = defaultdict(dict)
-    for answer in Answer.objects.filter(response__survey=survey).select_related("option"):
-        row_key = answer.option_id if answer.question_id in matrices else None
-        values[answer.response_id].setdefault((answer.question_id, row_key), []).append(answer)
+    for response_id, question_id, option_id, number, text in (
+        Answer.objects.filter(response__survey=survey)
+        .order_by()
+        .values_list("response_id", "question_id", "option_id", "number", "text")
+    ):
+        row_key = option_id if question_id in matrices else None
+        answer = (options.get(option_id), number, text)
+        values[response_id].setdefault((question_id, row_key), []).append(answer)
     rows: list[list] = [header]
     for response in responses:
         row: list = []
@@ -102,18 +109,20 @@ def export_table(survey: Survey) -> list[list]:
     return rows
 
 
-def _value(question, answers: list[Answer], language: str):
+def _value(question, answers: list[tuple], language: str):
+    """The cell of one question: answers are (option, number, text) tuples."""
     if not answers:
         return ""
     kind = question.kind
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        options = sorted((a.option for a in answers if a.option), key=lambda o: o.position)
-        return "; ".join(o.text_for(language, language) for o in options)
+        chosen = sorted((o for o, _n, _t in answers if o is not None), key=lambda o: o.position)
+        return "; ".join(o.text_for(language, language) for o in chosen)
+    _option, number, text = answers[0]
     if kind == QuestionKind.YES_NO:
-        return _("Yes") if answers[0].number else _("No")
+        return _("Yes") if number else _("No")
     if kind == QuestionKind.TEXT:
-        return answers[0].text
-    return answers[0].number
+        return text
+    return number
 
 
 def csv_bytes(table: list[list]) -> bytes:
