@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from klynge.surveys.models import KpiKey, QuestionKind, Survey, TemplateKey
-from klynge.surveys.services.builder import QuestionData, add_question, create_survey
+from klynge.surveys.services.builder import create_survey
+from klynge.surveys.services.questions import QuestionData, add_question
 from klynge.surveys.texts import LANGUAGE_CODES
 
 

@@ -12,12 +12,83 @@ from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from klynge.core.permissions import ensure_api_permission
-from klynge.surveys.models import Survey
-from klynge.surveys.results import results_as_json, survey_results
+from klynge.surveys.figures import MIN_GROUP
+from klynge.surveys.models import QuestionKind, Survey
+from klynge.surveys.results import Results, survey_results
 from klynge.surveys.selectors import surveys_with_rates
 from klynge.surveys.services import questions_of
 
 router = Router(tags=["surveys"])
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def results_as_json(results: Results) -> dict:
+    """The results as plain JSON data: the same figures the page shows, hidden ones left out."""
+    data = {
+        "survey": results.survey.pk,
+        "invited": results.invited,
+        "responded": results.responded,
+        "respondents": results.respondents,
+        "response_rate": _number(results.rate),
+        "minimum_group": MIN_GROUP,
+        "shown": results.shown,
+        "breakdown": results.dimension or None,
+        "segments": [
+            {
+                "label": s.label,
+                "respondents": None if s.hidden else s.respondents,
+                "hidden": bool(s.hidden),
+            }
+            for s in results.segments
+        ],
+        "questions": [],
+    }
+    for r in results.questions:
+        item = {
+            "number": r.number,
+            "id": r.question.pk,
+            "key": r.question.key,
+            "kpi_key": r.question.kpi_key,
+            "kind": r.kind,
+            "text": r.text,
+            "answered": r.answered,
+            "hidden": r.hidden,
+        }
+        if not r.hidden:
+            if r.rows:
+                item["options"] = [
+                    {"value": row.value, "label": row.label, "count": row.count,
+                     "share": _number(row.share)}
+                    for row in r.rows
+                ]  # fmt: skip
+            if r.kind in (QuestionKind.SCALE, QuestionKind.NPS):
+                item["mean"] = _number(r.mean)
+            if r.kind == QuestionKind.NPS:
+                item.update(
+                    nps=r.nps, promoters=r.promoters, passives=r.passives, detractors=r.detractors
+                )
+            if r.kind == QuestionKind.MATRIX:
+                item["scale"] = r.scale
+                item["rows"] = [
+                    {"label": m.label, "counts": m.counts, "answered": m.answered,
+                     "mean": _number(m.mean)}
+                    for m in r.matrix
+                ]  # fmt: skip
+            if r.breakdown is not None:
+                item["breakdown"] = {
+                    "columns": r.breakdown.columns,
+                    "groups": [
+                        {"label": g.label, "hidden": bool(g.hidden),
+                         "answered": None if g.hidden else g.answered,
+                         "figures": [_number(v) for v in g.values]}
+                        for g in r.breakdown.groups
+                    ],
+                }  # fmt: skip
+        data["questions"].append(item)
+    return data
 
 
 class SurveyOut(Schema):

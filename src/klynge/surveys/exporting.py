@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from klynge.core.spreadsheets import cell
 from klynge.ecosystem.search import TOP_SECTORS
+from klynge.surveys.figures import MIN_GROUP
 from klynge.surveys.models import Answer, QuestionKind, Response, Survey
-from klynge.surveys.results import MIN_GROUP
 from klynge.surveys.services import questions_of
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -23,6 +23,15 @@ from klynge.core.charts import Chart, Series, bar_chart, format_value
 from klynge.ecosystem.models import OrganisationKind, SizeBand
 from klynge.ecosystem.search import TOP_SECTORS
 from klynge.ecosystem.taxonomy import SECTOR_LABELS
+from klynge.surveys.figures import (
+    DETRACTORS,
+    MIN_GROUP,
+    PROMOTERS,
+    hidden_reasons,
+    mean,
+    net_promoter_score,
+    percent,
+)
 from klynge.surveys.models import (
     Answer,
     Invitation,
@@ -34,7 +43,6 @@ from klynge.surveys.models import (
 )
 from klynge.surveys.texts import text_in
 
-MIN_GROUP = 5
 DIMENSIONS = [
     ("sector", gettext_lazy("Sector")),
     ("size", gettext_lazy("Size")),
@@ -42,59 +50,6 @@ DIMENSIONS = [
     ("tier", gettext_lazy("Membership tier")),
 ]
 _COLUMN = {"sector": "sector_bits", "size": "size_band", "kind": "kind", "tier": "tier"}
-PROMOTERS, DETRACTORS = range(9, 11), range(0, 7)
-
-
-def percent(count: int, total: int) -> Decimal | None:
-    """count / total as a percentage with one decimal, rounded half up (None for no total)."""
-    if not total:
-        return None
-    return (Decimal(100) * count / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def mean(pairs: list[tuple[int, int]]) -> Decimal | None:
-    """The mean of values given as (value, how many) pairs, two decimals, rounded half up."""
-    total = sum(n for _value, n in pairs)
-    if not total:
-        return None
-    return (Decimal(sum(value * n for value, n in pairs)) / total).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-
-
-def net_promoter_score(distribution: dict[int, int]) -> int | None:
-    """% promoters (9–10) minus % detractors (0–6), a whole number from -100 to 100."""
-    total = sum(distribution.values())
-    if not total:
-        return None
-    promoters = sum(distribution.get(v, 0) for v in PROMOTERS)
-    detractors = sum(distribution.get(v, 0) for v in DETRACTORS)
-    return int(
-        (Decimal(100) * (promoters - detractors) / total).quantize(
-            Decimal("1"), rounding=ROUND_HALF_UP
-        )
-    )
-
-
-def hidden_groups(sizes: dict, *, partition: bool, minimum: int = MIN_GROUP) -> set:
-    """The groups whose figures must not be shown: those under `minimum`, and, when the groups
-    partition the respondents, the next smallest ones until the hidden total reaches `minimum`
-    (else the hidden group's figures would follow from the total minus the shown groups)."""
-    hidden = {key for key, n in sizes.items() if 0 < n < minimum}
-    if partition and hidden:
-        total_hidden = sum(sizes[key] for key in hidden)
-        shown = sorted((key for key, n in sizes.items() if n and key not in hidden), key=sizes.get)
-        while total_hidden < minimum and shown:
-            key = shown.pop(0)
-            hidden.add(key)
-            total_hidden += sizes[key]
-    return hidden
-
-
-def _reasons(sizes: dict, *, partition: bool) -> dict[str, str]:
-    """Why each hidden group is hidden: "small" (under five) or "complement"."""
-    hidden = hidden_groups(sizes, partition=partition)
-    return {key: "small" if sizes[key] < MIN_GROUP else "complement" for key in hidden}
 
 
 # --- The shapes the pages, the API and the exports read ------------------------------------------
@@ -493,7 +448,7 @@ def _add_breakdown(survey: Survey, results: Results, language: str | None) -> No
     ):
         for key in _expand(dimension, value):
             sizes[key] += n
-    hidden = _reasons(dict(sizes), partition=partition)
+    hidden = hidden_reasons(dict(sizes), partition=partition)
     order = _group_order(dimension, sizes)
     results.segments = [
         SegmentRow(_group_label(dimension, key), sizes[key], hidden.get(key, "")) for key in order
@@ -518,7 +473,7 @@ def _add_breakdown(survey: Survey, results: Results, language: str | None) -> No
         if result.hidden or question.kind == QuestionKind.TEXT:
             continue
         group_sizes = {key: answered.get((question.pk, key), 0) for key in order}
-        hidden_here = {**_reasons(group_sizes, partition=partition), **hidden}
+        hidden_here = {**hidden_reasons(group_sizes, partition=partition), **hidden}
         columns = _columns(question, language)
         units = [unit for _label, unit in columns]
         groups = []
@@ -532,76 +487,3 @@ def _add_breakdown(survey: Survey, results: Results, language: str | None) -> No
                 GroupRow(_group_label(dimension, key), n, reason, values, [] if reason else units)
             )
         result.breakdown = Breakdown(dimension, [label for label, _unit in columns], groups)
-
-
-# --- JSON (the API) ---------------------------------------------------------------------------------
-
-
-def _number(value):
-    return None if value is None else float(value)
-
-
-def results_as_json(results: Results) -> dict:
-    """The results as plain JSON data: the same figures the page shows, hidden ones left out."""
-    data = {
-        "survey": results.survey.pk,
-        "invited": results.invited,
-        "responded": results.responded,
-        "respondents": results.respondents,
-        "response_rate": _number(results.rate),
-        "minimum_group": MIN_GROUP,
-        "shown": results.shown,
-        "breakdown": results.dimension or None,
-        "segments": [
-            {
-                "label": s.label,
-                "respondents": None if s.hidden else s.respondents,
-                "hidden": bool(s.hidden),
-            }
-            for s in results.segments
-        ],
-        "questions": [],
-    }
-    for r in results.questions:
-        item = {
-            "number": r.number,
-            "id": r.question.pk,
-            "key": r.question.key,
-            "kpi_key": r.question.kpi_key,
-            "kind": r.kind,
-            "text": r.text,
-            "answered": r.answered,
-            "hidden": r.hidden,
-        }
-        if not r.hidden:
-            if r.rows:
-                item["options"] = [
-                    {"value": row.value, "label": row.label, "count": row.count,
-                     "share": _number(row.share)}
-                    for row in r.rows
-                ]  # fmt: skip
-            if r.kind in (QuestionKind.SCALE, QuestionKind.NPS):
-                item["mean"] = _number(r.mean)
-            if r.kind == QuestionKind.NPS:
-                item.update(
-                    nps=r.nps, promoters=r.promoters, passives=r.passives, detractors=r.detractors
-                )
-            if r.kind == QuestionKind.MATRIX:
-                item["scale"] = r.scale
-                item["rows"] = [
-                    {"label": m.label, "counts": m.counts, "answered": m.answered,
-                     "mean": _number(m.mean)}
-                    for m in r.matrix
-                ]  # fmt: skip
-            if r.breakdown is not None:
-                item["breakdown"] = {
-                    "columns": r.breakdown.columns,
-                    "groups": [
-                        {"label": g.label, "hidden": bool(g.hidden),
-                         "answered": None if g.hidden else g.answered,
-                         "figures": [_number(v) for v in g.values]}
-                        for g in r.breakdown.groups
-                    ],
-                }  # fmt: skip
-        data["questions"].append(item)
-    return data

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from klynge.accounts.predicates import is_cluster_staff
+from klynge.surveys.figures import MIN_GROUP, mean, net_promoter_score, percent
 from klynge.surveys.models import (
     Answer,
     Invitation,
@@ -24,7 +25,6 @@ from klynge.surveys.models import (
     SurveyStatus,
     TemplateKey,
 )
-from klynge.surveys.results import MIN_GROUP, mean, net_promoter_score, percent
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,8 @@ def clean_texts(value, languages: Iterable[str]) -> dict[str, str]:
     """Keeps the given languages' non-empty texts, stripped."""
     value = value or {}
     return {code: str(value.get(code) or "").strip() for code in languages if value.get(code)}
+
+
+def language_name(code: str) -> str:
+    """The language's name in the reader's language ("Danish", "dansk" ...)."""
+    return str(dict(settings.LANGUAGES).get(code, code))

@@ -1,26 +1,20 @@
 """Every write of the surveys app; import from here (`from klynge.surveys import services`).
 The modules are split by concern:
 
-- `builder`: surveys, their questions and options, opening and closing;
+- `builder`: surveys, their settings, opening and closing;
+- `questions`: questions and options, conditions and their order;
 - `invitations`: personal links, inviting an audience, reminders, the e-mails;
 - `responses`: checking and saving answers (one response per invitation);
 - `needs`: a free-text answer recorded as an organisation's need, with a CRM task.
 """
 
 from klynge.surveys.services.builder import (
-    QuestionData,
-    add_question,
-    add_questions,
-    allowed_condition_values,
     close_due_surveys,
     close_survey,
     completeness_problems,
     create_survey,
     delete_survey,
-    move_question,
     open_survey,
-    remove_question,
-    update_question,
     update_survey,
 )
 from klynge.surveys.services.invitations import (
@@ -33,6 +27,14 @@ from klynge.surveys.services.invitations import (
     token_for,
 )
 from klynge.surveys.services.needs import record_need, remove_need
+from klynge.surveys.services.questions import (
+    QuestionData,
+    add_question,
+    allowed_condition_values,
+    move_question,
+    remove_question,
+    update_question,
+)
 from klynge.surveys.services.responses import (
     answers_as_data,
     field_name,
@@ -45,7 +47,6 @@ from klynge.surveys.services.responses import (
 __all__ = [
     "QuestionData",
     "add_question",
-    "add_questions",
     "allowed_condition_values",
     "answers_as_data",
     "close_due_surveys",

@@ -229,3 +229,26 @@ def test_the_staff_dashboard_panel_lists_open_surveys_with_their_rates(client, s
     assert "Member survey</a> · 1 of 1 have answered" in html
     nav = client.get(reverse("surveys:manage")).content.decode()
     assert f'<a href="{reverse("surveys:manage")}" dir="ltr" aria-current="page">Surveys</a>' in nav
+
+
+def test_an_anonymous_survey_does_not_show_who_answered_or_was_reminded(client, staff, db):
+    from klynge.ecosystem.tests.factories import PersonFactory
+    from klynge.surveys import services
+    from klynge.surveys.tests.builders import full_answers, invite_people
+
+    survey = open_now(build_survey(anonymous=True))
+    first, _second = invite_people(
+        survey, [PersonFactory(first_name="Anna"), PersonFactory(first_name="Bo")]
+    )
+    services.submit_response(invitation=first, data=full_answers(survey))
+    client.force_login(staff)
+    response = client.get(reverse("surveys:invitations", args=[survey.pk]))
+    html = response.content.decode()
+    assert "1 of 2 invited have answered" in html
+    assert "data-answered" not in html
+    assert ">Reminders</th>" not in html
+    assert 'id="anonymous-note"' in html
+    identified = open_now(build_survey())
+    invite_people(identified, [PersonFactory()])
+    html = client.get(reverse("surveys:invitations", args=[identified.pk])).content.decode()
+    assert html.count('data-answered="no"') == 1

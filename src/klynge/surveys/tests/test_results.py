@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from klynge.ecosystem.tests.factories import OrganisationFactory
-from klynge.surveys.results import hidden_groups, net_promoter_score, survey_results
+from klynge.surveys.figures import hidden_groups, net_promoter_score
+from klynge.surveys.results import survey_results
 from klynge.surveys.tests.builders import build_survey, open_now, respond
 
 

@@ -16,6 +16,7 @@ from klynge.surveys import services
 from klynge.surveys.annual import create_annual_member_survey, default_year
 from klynge.surveys.answering import AnswerForm
 from klynge.surveys.audiences import recipients
+from klynge.surveys.figures import percent
 from klynge.surveys.forms import (
     AudienceForm,
     NewQuestionForm,
@@ -24,7 +25,6 @@ from klynge.surveys.forms import (
     SurveyForm,
 )
 from klynge.surveys.models import Invitation, QuestionKind
-from klynge.surveys.results import percent
 from klynge.surveys.selectors import (
     get_question_for_staff,
     get_survey_for_staff,
