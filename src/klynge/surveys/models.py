@@ -425,7 +425,11 @@ class Answer(models.Model):
                 name="answer_one_per_option",
             ),
         ]
-        indexes = [models.Index(fields=["question", "option", "number"], name="answer_counts")]
+        indexes = [
+            # The results read their counts from these two alone (see results.py).
+            models.Index(fields=["question", "option", "number"], name="answer_counts"),
+            models.Index(fields=["question", "response"], name="answer_respondents"),
+        ]
 
     def __str__(self) -> str:
         return self.text or str(self.number if self.number is not None else self.option)

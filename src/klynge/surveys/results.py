@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +50,8 @@ DIMENSIONS = [
     ("kind", gettext_lazy("Kind of organisation")),
     ("tier", gettext_lazy("Membership tier")),
 ]
+# Written answers shown per question on the results page (all of them on the question's page).
+TEXTS_SHOWN = 50
 _COLUMN = {"sector": "sector_bits", "size": "size_band", "kind": "kind", "tier": "tier"}
 
 
@@ -360,16 +363,16 @@ def survey_results(
     if not shown:
         return results
 
-    answers = Answer.objects.filter(question__survey=survey)
+    # By the question ids, not a join: each count is read from an index (answer_counts and
+    # answer_respondents) without touching the rows.
+    answers = Answer.objects.filter(question_id__in=[q.pk for q in questions]).order_by()
     counts: dict[int, dict] = defaultdict(dict)
-    for question_id, option_id, number, n in (
-        answers.order_by().values_list("question_id", "option_id", "number").annotate(n=Count("id"))
-    ):
+    for question_id, option_id, number, n in answers.values_list(
+        "question_id", "option_id", "number"
+    ).annotate(n=Count("*")):
         counts[question_id][(option_id, number)] = n
     answered = dict(
-        answers.order_by()
-        .values_list("question_id")
-        .annotate(n=Count("response_id", distinct=True))
+        answers.values_list("question_id").annotate(n=Count("response_id", distinct=True))
     )
     for question in questions:
         result = QuestionResult(
@@ -396,40 +399,54 @@ def survey_results(
     return results
 
 
-def _add_texts(survey: Survey, results: Results) -> None:
-    texts = (
-        Answer.objects.filter(question__survey=survey, question__kind=QuestionKind.TEXT)
-        .exclude(text="")
-        .annotate(has_need=Exists(Need.objects.filter(answer=OuterRef("pk"))))
+def text_answers(survey: Survey, *, question: Question | None = None, limit: int | None = None):
+    """The written answers (of one question, or of all), as (question id, TextAnswer) pairs in
+    one query: by organisation in an identified survey, in the order of their random ids in an
+    anonymous one (which says nothing about who answered when). With `limit`, at most that many
+    per question."""
+    texts = Answer.objects.filter(question__survey=survey, question__kind=QuestionKind.TEXT)
+    if question is not None:
+        texts = texts.filter(question=question)
+    texts = texts.exclude(text="").annotate(
+        has_need=Exists(Need.objects.filter(answer=OuterRef("pk")))
     )
     if survey.anonymous:
-        # Random ids: the order says nothing about who answered when.
-        rows = texts.order_by("question_id", "id").values_list(
-            "question_id", "id", "text", "has_need"
-        )
-        found = [(q, TextAnswer(id=str(pk), text=t, has_need=h)) for q, pk, t, h in rows]
+        order = [F("question_id").asc(), F("id").asc()]
     else:
-        rows = texts.select_related("response__organisation", "response__person").order_by(
-            "question_id", "response__organisation__name", "response__submitted_at", "id"
-        )
-        found = [
+        texts = texts.select_related("response__organisation", "response__person")
+        order = [
+            F("question_id").asc(),
+            F("response__organisation__name").asc(nulls_last=True),
+            F("response__submitted_at").asc(),
+            F("id").asc(),
+        ]
+    texts = texts.order_by(*order)
+    if limit is not None:
+        rank = Window(RowNumber(), partition_by=[F("question_id")], order_by=order[1:])
+        texts = texts.annotate(rank=rank).filter(rank__lte=limit)
+    found = []
+    for answer in texts:
+        organisation = None if survey.anonymous else answer.response.organisation
+        person = None if survey.anonymous else answer.response.person
+        found.append(
             (
-                a.question_id,
+                answer.question_id,
                 TextAnswer(
-                    id=str(a.pk),
-                    text=a.text,
-                    organisation=a.response.organisation.name if a.response.organisation else "",
-                    organisation_slug=(
-                        a.response.organisation.slug if a.response.organisation else ""
-                    ),
-                    person=a.response.person.full_name if a.response.person else "",
-                    has_need=a.has_need,
+                    id=str(answer.pk),
+                    text=answer.text,
+                    organisation=organisation.name if organisation else "",
+                    organisation_slug=organisation.slug if organisation else "",
+                    person=person.full_name if person else "",
+                    has_need=answer.has_need,
                 ),
             )
-            for a in rows
-        ]
+        )
+    return found
+
+
+def _add_texts(survey: Survey, results: Results) -> None:
     by_question = {r.question.pk: r for r in results.questions}
-    for question_id, text in found:
+    for question_id, text in text_answers(survey, limit=TEXTS_SHOWN):
         result = by_question.get(question_id)
         if result is not None and not result.hidden:
             result.texts.append(text)
@@ -454,11 +471,12 @@ def _add_breakdown(survey: Survey, results: Results, language: str | None) -> No
         SegmentRow(_group_label(dimension, key), sizes[key], hidden.get(key, "")) for key in order
     ]
 
-    answers = Answer.objects.filter(question__survey=survey).order_by()
+    ids = [r.question.pk for r in results.questions]
+    answers = Answer.objects.filter(question_id__in=ids).order_by()
     counts: dict[tuple[int, str], dict] = defaultdict(lambda: defaultdict(int))
     for value, question_id, option_id, number, n in answers.values_list(
         f"response__{column}", "question_id", "option_id", "number"
-    ).annotate(n=Count("id")):
+    ).annotate(n=Count("*")):
         for key in _expand(dimension, value):
             counts[(question_id, key)][(option_id, number)] += n
     answered: dict[tuple[int, str], int] = defaultdict(int)

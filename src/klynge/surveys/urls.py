@@ -41,6 +41,7 @@ urlpatterns = [
     path("manage/<int:pk>/remind/", manage.remind, name="remind"),
     path("manage/<int:pk>/invitations/", manage.invitation_list, name="invitations"),
     path("manage/<int:pk>/results/", results.results, name="results"),
+    path("manage/<int:pk>/results/texts/<int:question_pk>/", results.texts, name="texts"),
     path("manage/<int:pk>/export.<str:file_format>", results.export, name="export"),
     path("manage/<int:pk>/answers/<uuid:answer_pk>/need/", needs.need_create, name="need_create"),
 ]

@@ -252,3 +252,22 @@ def test_an_anonymous_survey_does_not_show_who_answered_or_was_reminded(client, 
     invite_people(identified, [PersonFactory()])
     html = client.get(reverse("surveys:invitations", args=[identified.pk])).content.decode()
     assert html.count('data-answered="no"') == 1
+
+
+def test_the_results_page_shows_fifty_written_answers_and_links_to_all(client, staff, open_survey):
+    from klynge.surveys import results
+
+    for n in range(results.TEXTS_SHOWN + 2):
+        respond(open_survey, q7=f"Answer number {n}")
+    client.force_login(staff)
+    response = client.get(reverse("surveys:results", args=[open_survey.pk]))
+    question = open_survey.questions.get(position=7)
+    (shown,) = [q for q in response.context["results"].questions if q.number == 7]
+    assert len(shown.texts) == 50
+    url = reverse("surveys:texts", args=[open_survey.pk, question.pk])
+    assert f'<a href="{url}">All 52 written answers</a>' in response.content.decode()
+    page = client.get(url)
+    assert len(page.context["page"]) == 52
+    assert "Answer number 51" in page.content.decode()
+    other = open_survey.questions.get(position=1)
+    assert client.get(reverse("surveys:texts", args=[open_survey.pk, other.pk])).status_code == 404

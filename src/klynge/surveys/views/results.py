@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,9 +12,11 @@ from django.utils.translation import gettext as _
 from klynge.core import audit
 from klynge.core.permissions import permission_required
 from klynge.surveys.exporting import ExportRefused, csv_bytes, export_table, xlsx_bytes
+from klynge.surveys.figures import MIN_GROUP
 from klynge.surveys.forms import BreakdownForm
-from klynge.surveys.results import survey_results
-from klynge.surveys.selectors import get_survey_for_staff
+from klynge.surveys.models import QuestionKind
+from klynge.surveys.results import survey_results, text_answers
+from klynge.surveys.selectors import get_question_for_staff, get_survey_for_staff
 
 
 def _survey(request, pk, **kwargs):
@@ -27,6 +30,25 @@ def results(request, pk, obj):
     context = {"survey": obj, "results": figures, "form": form, "published": False}
     template = "surveys/partials/results.html" if request.htmx else "surveys/results.html"
     return render(request, template, context)
+
+
+def _question(request, pk, question_pk, **kwargs):
+    return get_question_for_staff(request.user, pk, question_pk)
+
+
+@permission_required("surveys.view_results", obj=_question)
+def texts(request, pk, question_pk, obj):
+    """Every written answer to one free-text question, 100 a page (the results page shows the
+    first ones). An anonymous survey's wait for five respondents, like its results."""
+    survey = obj.survey
+    if obj.kind != QuestionKind.TEXT:
+        raise Http404
+    minimum = MIN_GROUP if survey.anonymous else 1
+    shown = survey.responses.count() >= minimum
+    found = text_answers(survey, question=obj) if shown else []
+    page = Paginator([text for _question_id, text in found], 100).get_page(request.GET.get("page"))
+    context = {"survey": survey, "question": obj, "page": page, "shown": shown, "minimum": minimum}
+    return render(request, "surveys/texts.html", context)
 
 
 CONTENT_TYPES = {
