@@ -210,7 +210,8 @@ def test_an_anonymous_export_waits_for_five_and_has_no_segments(client, staff, d
     for _n in range(4):
         respond(survey)
     response = client.get(reverse("surveys:export", args=[survey.pk, "csv"]))
-    assert response.status_code == 302
+    assert response.status_code == 409
+    assert "An anonymous survey can be exported from 5 responses on." in response.content.decode()
     respond(survey)
     lines = (
         client.get(reverse("surveys:export", args=[survey.pk, "csv"]))
@@ -271,3 +272,22 @@ def test_the_results_page_shows_fifty_written_answers_and_links_to_all(client, s
     assert "Answer number 51" in page.content.decode()
     other = open_survey.questions.get(position=1)
     assert client.get(reverse("surveys:texts", args=[open_survey.pk, other.pk])).status_code == 404
+
+
+def test_refused_actions_answer_400_with_the_reason(client, staff, survey):
+    client.force_login(staff)
+    response = client.post(reverse("surveys:annual"), {"year": "1850"})
+    assert response.status_code == 400
+    assert (
+        f"Enter a year from 2000 to {timezone.localdate().year + 1}." in response.content.decode()
+    )
+    source = survey.questions.get(position=3)
+    response = client.post(reverse("surveys:question_remove", args=[survey.pk, source.pk]))
+    assert response.status_code == 400
+    assert "A later question depends on this one; change that one first." in (
+        response.content.decode()
+    )
+    assert survey.questions.count() == 8
+    response = client.post(reverse("surveys:close", args=[survey.pk]))
+    assert response.status_code == 400
+    assert "Only an open survey can be closed." in response.content.decode()

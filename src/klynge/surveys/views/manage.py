@@ -47,13 +47,12 @@ def _question(request, pk, question_pk, **kwargs):
 
 
 @permission_required("surveys.manage_survey")
-def survey_list(request):
+def survey_list(request, status=200, annual_year=None):
     page = Paginator(surveys_with_rates(), 50).get_page(request.GET.get("page"))
     for survey in page:
         survey.rate = percent(survey.responded, survey.invited)
-    return render(
-        request, "surveys/manage/list.html", {"page": page, "annual_year": default_year()}
-    )
+    context = {"page": page, "annual_year": annual_year or default_year()}
+    return render(request, "surveys/manage/list.html", context, status=status)
 
 
 @require_POST
@@ -69,7 +68,7 @@ def annual_create(request):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return redirect("surveys:manage")
+        return survey_list(request, status=400, annual_year=year or default_year())
     messages.success(
         request,
         _("The annual member survey is ready as a draft. Check it, then open it and invite."),
@@ -113,13 +112,19 @@ def survey_delete(request, pk, obj):
     try:
         services.delete_survey(actor=request.user, survey=obj)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("surveys:detail", obj.pk)
+        return _refused(request, obj, error)
     messages.success(request, _("The draft is deleted."))
     return redirect("surveys:manage")
 
 
 # --- The survey page -----------------------------------------------------------------------
+
+
+def _refused(request, survey, error: ValidationError):
+    """A refused action (the survey's state does not allow it): the survey page again, with
+    the reason, answered 400."""
+    messages.error(request, " ".join(error.messages))
+    return _detail(request, survey, status=400)
 
 
 def _detail(request, survey, *, status=200, **forms):
@@ -201,9 +206,8 @@ def survey_close(request, pk, obj):
     try:
         services.close_survey(actor=request.user, survey=obj)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The survey is closed; no more answers are accepted."))
+        return _refused(request, obj, error)
+    messages.success(request, _("The survey is closed; no more answers are accepted."))
     return redirect("surveys:detail", obj.pk)
 
 
@@ -254,9 +258,8 @@ def question_remove(request, pk, question_pk, obj):
     try:
         services.remove_question(actor=request.user, question=obj)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The question is removed."))
+        return _refused(request, obj.survey, error)
+    messages.success(request, _("The question is removed."))
     return redirect("surveys:detail", pk)
 
 
@@ -268,7 +271,7 @@ def question_move(request, pk, question_pk, obj):
             actor=request.user, question=obj, direction=request.POST.get("direction", "")
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        return _refused(request, obj.survey, error)
     return redirect(f"{obj.survey.get_absolute_url()}#question-{obj.pk}")
 
 
@@ -331,7 +334,7 @@ def remind(request, pk, obj):
     try:
         count = services.send_reminders(actor=request.user, survey=obj, base_url=base_url(request))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        return _refused(request, obj, error)
     else:
         if count:
             messages.success(

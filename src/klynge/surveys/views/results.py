@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,7 +67,9 @@ def export(request, pk, file_format, obj):
         table = export_table(obj)
     except ExportRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("surveys:results", obj.pk)
+        response = results(request, pk=pk)
+        response.status_code = 409
+        return response
     audit.record(
         actor=request.user,
         action="surveys.responses.export",
