@@ -14,6 +14,8 @@ import csv
 import io
 from collections import defaultdict
 
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +58,9 @@ def export_table(survey: Survey) -> list[list]:
         else:
             header.append(f"Q{number} {text}")
             columns.append((question, None))
+    identity = ["organisation__name", "person__first_name", "person__last_name"]
+    identity += ["invitation__email", "submitted_at", "changed_at", "sector_bits"]
+    identity += ["size_band", "kind", "tier"]
     if not survey.anonymous:
         header = [
             _("Organisation"),
@@ -69,57 +74,65 @@ def export_table(survey: Survey) -> list[list]:
             _("Membership tier"),
             *header,
         ]
-        responses = responses.select_related("organisation", "person", "invitation").order_by(
-            "organisation__name", "submitted_at", "id"
+        responses = responses.order_by("organisation__name", "submitted_at", "id").values_list(
+            Cast("id", CharField()), *identity
         )
     else:
-        responses = responses.order_by("id")  # random ids: no order of answering
+        # Random ids: their order says nothing about the order of answering.
+        responses = responses.order_by("id").values_list(Cast("id", CharField()))
     matrices = {q.pk for q in questions if q.kind == QuestionKind.MATRIX}
-    options = {o.pk: o for q in questions for o in q.options.all()}
-    # Plain tuples, not model instances: an export may hold hundreds of thousands of answers.
+    # Each option's (position, label) once, not per cell.
+    options = {
+        o.pk: (o.position, o.text_for(language, language))
+        for q in questions
+        for o in q.options.all()
+    }
+    # Plain tuples and text ids, not model instances and UUIDs: an export may hold hundreds of
+    # thousands of answers.
     values: dict = defaultdict(dict)
     for response_id, question_id, option_id, number, text in (
         Answer.objects.filter(response__survey=survey)
         .order_by()
-        .values_list("response_id", "question_id", "option_id", "number", "text")
+        .values_list(Cast("response_id", CharField()), "question_id", "option_id", "number", "text")
     ):
         row_key = option_id if question_id in matrices else None
         answer = (options.get(option_id), number, text)
         values[response_id].setdefault((question_id, row_key), []).append(answer)
+    labels = {"yes": _("Yes"), "no": _("No")}
     rows: list[list] = [header]
-    for response in responses:
+    for response_id, *fields in responses:
         row: list = []
-        if not survey.anonymous:
+        if fields:
+            name, first, last, email, submitted, changed, bits, size, kind, tier = fields
             row = [
-                response.organisation.name if response.organisation else "",
-                response.person.full_name if response.person else "",
-                response.invitation.email if response.invitation else "",
-                _when(response.submitted_at),
-                _when(response.changed_at),
-                _sectors(response.sector_bits),
-                response.size_band,
-                response.kind,
-                response.tier,
+                name or "",
+                f"{first or ''} {last or ''}".strip(),
+                email or "",
+                _when(submitted),
+                _when(changed),
+                _sectors(bits),
+                size,
+                kind,
+                tier,
             ]
-        given = values.get(response.pk, {})
+        given = values.get(response_id, {})
         for question, matrix_row in columns:
             found = given.get((question.pk, matrix_row.pk if matrix_row else None), [])
-            row.append(_value(question, found, language))
+            row.append(_value(question, found, language, labels))
         rows.append([cell(value) for value in row])
     return rows
 
 
-def _value(question, answers: list[tuple], language: str):
-    """The cell of one question: answers are (option, number, text) tuples."""
+def _value(question, answers: list[tuple], language: str, labels: dict):
+    """The cell of one question: answers are ((position, label) of the option, number, text)."""
     if not answers:
         return ""
     kind = question.kind
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        chosen = sorted((o for o, _n, _t in answers if o is not None), key=lambda o: o.position)
-        return "; ".join(o.text_for(language, language) for o in chosen)
+        return "; ".join(label for _position, label in sorted(o for o, _n, _t in answers if o))
     _option, number, text = answers[0]
     if kind == QuestionKind.YES_NO:
-        return _("Yes") if number else _("No")
+        return labels["yes"] if number else labels["no"]
     if kind == QuestionKind.TEXT:
         return text
     return number
