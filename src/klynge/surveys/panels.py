@@ -42,7 +42,7 @@ register(
         key="surveys_mine",
         title=_("Surveys for you"),
         template="surveys/panels/mine.html",
-        roles=frozenset({"member_admin", "member_employee", "founder", "student"}),
+        roles=frozenset({"member_admin", "member_employee"}),
         context=_mine,
         order=35,
     )
