@@ -34,6 +34,7 @@ def shell(request):
                 (reverse("bookings:reports"), _("Booking reports")),
                 (reverse("crm:pipeline"), _("Pipeline")),
                 (reverse("crm:tasks"), _("Tasks")),
+                (reverse("surveys:manage"), _("Surveys")),
                 (reverse("membership:applications"), _("Applications")),
                 (reverse("membership:memberships"), _("Memberships")),
                 (reverse("membership:invoices"), _("Invoices")),

@@ -10,6 +10,7 @@ from klynge.insights.demo import load as load_insights_demo
 from klynge.meetings.demo import load as load_meetings_demo
 from klynge.membership.demo import load_demo_memberships
 from klynge.schedule.demo import load as load_schedule_demo
+from klynge.surveys.demo import load as load_surveys_demo
 
 
 class Command(BaseCommand):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                 load_bookings_demo()
                 load_meetings_demo()
                 load_insights_demo()
+                load_surveys_demo()
             if summary.created_anything:
                 self.stdout.write(self.style.SUCCESS(str(summary)))
             else:
