@@ -178,20 +178,24 @@ def build_evidence_pack(year: int, *, language: str) -> EvidencePack:
 
         satisfaction = sources.survey_satisfaction(year)
         survey_source = _("The annual member survey")
-        if satisfaction is None:
-            reason = (
-                _("fewer than 5 respondents")
-                if sources.surveys_available()
-                else _("not available: no member survey results yet")
-            )
-            feedback = [Row(_("Member satisfaction"), reason, survey_source)]
+        if not satisfaction["respondents"]:
+            feedback = [
+                Row(_("Member satisfaction"), _("no annual member survey answered"), survey_source)
+            ]
+        elif satisfaction["nps"] is None:
+            feedback = [Row(_("Member satisfaction"), _("fewer than 5 respondents"), survey_source)]
         else:
             feedback = [
-                Row(_("Respondents"), str(satisfaction.get("respondents", "–")), survey_source),
-                Row(_("Net Promoter Score"), format_value(satisfaction.get("nps")), survey_source),
+                Row(_("Respondents"), str(satisfaction["respondents"]), survey_source),
                 Row(
-                    _("Mean satisfaction"),
-                    format_value(satisfaction.get("mean_satisfaction")),
+                    _("Response rate"),
+                    format_value(satisfaction["response_rate"], "%"),
+                    survey_source,
+                ),
+                Row(_("Net Promoter Score"), format_value(satisfaction["nps"]), survey_source),
+                Row(
+                    _("Mean satisfaction (1–5)"),
+                    format_value(satisfaction["mean_satisfaction"]),
                     survey_source,
                 ),
             ]

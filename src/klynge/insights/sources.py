@@ -1,5 +1,5 @@
 """What insights reads from the other apps: memberships, organisations, events, bookings,
-matchmaking and B2B meetings, and (when that app provides them) survey answers. Read only:
+matchmaking and B2B meetings, and survey answers. Read only:
 nothing here writes to another app's tables.
 
 Who was a member in a year: an organisation with a membership (active, in grace, lapsed or
@@ -11,7 +11,6 @@ start, whichever is earlier, to its end date.
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -47,6 +46,7 @@ from klynge.membership.models import (
     Membership,
     MembershipStatus,
 )
+from klynge.surveys import selectors as survey_selectors
 
 MEMBERSHIP_STATUSES = (
     MembershipStatus.ACTIVE,
@@ -323,30 +323,16 @@ def partner_clusters() -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=ids).order_by("country", "name"))
 
 
-# --- The surveys app (engineer A's contract) ------------------------------------------------
-
-
-def _survey_selector(name: str):
-    """The surveys app's selector `name` once it provides it, else None."""
-    try:
-        module = importlib.import_module("klynge.surveys.selectors")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+# --- The surveys app ------------------------------------------------------------------------
 
 
 def survey_kpi_answers(year: int) -> dict[int, dict[str, bool]]:
     """Organisation id → {"launched_innovation": bool, "received_innovation_funding": bool}
-    from identified answers to the annual member survey ({} until the surveys app has it)."""
-    selector = _survey_selector("kpi_answers")
-    return selector(year=year) if selector else {}
+    from identified answers to the yes/no KPI questions of the surveys about `year`."""
+    return survey_selectors.kpi_answers(year=year)
 
 
-def survey_satisfaction(year: int) -> dict | None:
-    """Respondents, NPS and mean satisfaction (None under 5 respondents or without surveys)."""
-    selector = _survey_selector("satisfaction")
-    return selector(year=year) if selector else None
-
-
-def surveys_available() -> bool:
-    return _survey_selector("kpi_answers") is not None
+def survey_satisfaction(year: int) -> dict:
+    """Respondents, response rate, NPS and mean satisfaction from the annual member survey
+    about `year` (figures None under 5 respondents; respondents 0 without such a survey)."""
+    return survey_selectors.satisfaction(year=year)

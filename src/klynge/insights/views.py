@@ -63,7 +63,6 @@ def dashboard(request):
             "activity": sources.activity(year),
             "charts": charts,
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 11, -1)),
-            "surveys_available": sources.surveys_available(),
         },
     )
 

@@ -24,6 +24,9 @@ import pytest
 from klynge.insights import kpis, sources
 from klynge.insights.tests.factories import member
 from klynge.membership.tests.factories import MembershipFactory
+from klynge.surveys import services as survey_services
+from klynge.surveys.annual import create_annual_member_survey
+from klynge.surveys.tests.builders import closes_soon, respond_to_annual
 
 D = Decimal
 
@@ -153,15 +156,14 @@ def test_all_kpis_of_a_year_take_a_constant_number_of_queries(
         kpis.kpis_for_year(2024, suppress=True)
 
 
-def test_survey_answers_count_for_members_without_the_figure(cluster, monkeypatch):
-    """The join with the surveys app: its `kpi_answers(year=...)` (organisation id → answers)
-    is stood in for here by a dict, since that app lands separately; the figure always wins."""
-    answers = {
-        cluster["d"].pk: {"launched_innovation": True, "received_innovation_funding": False},
-        cluster["a"].pk: {"launched_innovation": False},  # A has a figure (2): it wins
-        cluster["e"].pk: {"launched_innovation": True},  # E was no member in 2024
-    }
-    monkeypatch.setattr(sources, "survey_kpi_answers", lambda year: answers)
+def test_survey_answers_count_for_members_without_the_figure(cluster):
+    """The join with the surveys app: identified answers to the annual member survey about
+    2024 count for members without the figure; the figure always wins."""
+    survey = create_annual_member_survey(actor=None, year=2024)
+    survey_services.open_survey(actor=None, survey=survey, closes_at=closes_soon())
+    respond_to_annual(survey, cluster["d"], launched_innovation="yes", received_funding="no")
+    respond_to_annual(survey, cluster["a"], launched_innovation="no")  # A's figure (2) wins
+    respond_to_annual(survey, cluster["e"], launched_innovation="yes")  # E: no member in 2024
     result = kpis.kpis_for_year(2024, suppress=False)
     launched = result[kpis.INNOVATIONS]
     # Figures: A yes, B no, C yes; survey: D yes. 3 of 4 = 75 %.
@@ -171,3 +173,5 @@ def test_survey_answers_count_for_members_without_the_figure(cluster, monkeypatc
     # Figures: A yes, B no, G yes; survey: D no. 2 of 4 = 50 %.
     assert funding.value == pytest.approx(50)
     assert (funding.organisations_with_data, funding.survey_answers) == (4, 1)
+    # A survey about another year changes nothing for 2024.
+    assert kpis.kpis_for_year(2023, suppress=False)[kpis.INNOVATIONS].survey_answers == 0

@@ -16,6 +16,9 @@ from pypdf import PdfReader
 from klynge.insights import kpis, services
 from klynge.insights.models import BoardLink
 from klynge.insights.tests.factories import HighlightFactory, OrganisationYearFactory, member
+from klynge.surveys import services as survey_services
+from klynge.surveys.annual import create_annual_member_survey
+from klynge.surveys.tests.builders import closes_soon, respond_to_annual
 
 
 def _squash(text: str) -> str:
@@ -178,6 +181,35 @@ def test_the_evidence_pack_gives_each_figure_with_its_source(client, staff, clus
     ) in rows
     text, _pages = _pdf_text(client.get("/insights/evidence/2024/?format=pdf").content)
     assert "Cluster excellence evidence 2024" in text
+
+
+def _satisfaction_rows(client) -> list[tuple]:
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get("/insights/evidence/2024/?format=xlsx").content)
+    )
+    rows = workbook.active.iter_rows(min_row=4, values_only=True)
+    return [tuple(row[1:3]) for row in rows if row[0] == "Member satisfaction"]
+
+
+def test_the_evidence_pack_takes_member_satisfaction_from_the_annual_survey(client, staff, cluster):
+    client.force_login(staff)
+    assert _satisfaction_rows(client) == [
+        ("Member satisfaction", "no annual member survey answered")
+    ]
+    survey = create_annual_member_survey(actor=None, year=2024)
+    survey_services.open_survey(actor=None, survey=survey, closes_at=closes_soon())
+    for nps, score in [("10", "5"), ("9", "4"), ("8", "4"), ("6", "2")]:
+        respond_to_annual(survey, cluster["a"], nps=nps, satisfaction=score)
+    assert _satisfaction_rows(client) == [("Member satisfaction", "fewer than 5 respondents")]
+    respond_to_annual(survey, cluster["d"], nps="10", satisfaction="5")
+    # NPS: promoters 10, 9, 10 (3 of 5), detractors 6 (1 of 5): 60 - 20 = 40.
+    # Mean satisfaction: (5 + 4 + 4 + 2 + 5) / 5 = 4.
+    assert _satisfaction_rows(client) == [
+        ("Respondents", "5"),
+        ("Response rate", "100%"),
+        ("Net Promoter Score", "40"),
+        ("Mean satisfaction (1–5)", "4"),
+    ]
 
 
 def test_the_dashboard_takes_the_same_number_of_queries_for_more_members(client, staff, cluster):

@@ -185,3 +185,20 @@ def respond(survey: Survey, organisation=None, **answers) -> None:
 
     (invitation,) = invite_people(survey, [PersonFactory()], organisation=organisation)
     services.submit_response(invitation=invitation, data=full_answers(survey, **answers))
+
+
+def respond_to_annual(survey: Survey, organisation=None, **answers) -> None:
+    """One more respondent (a new person, invited for `organisation`) to the annual member
+    survey, answering by question key (underscores for dashes, e.g. launched_innovation="yes")
+    over the defaults NPS 9, satisfaction 4, no launch, no funding."""
+    from klynge.ecosystem.tests.factories import PersonFactory
+
+    by_key = {question.key: question for question in survey.questions.all()}
+    defaults = {"nps": "9", "satisfaction": "4", "launched_innovation": "no",
+                "received_funding": "no"}  # fmt: skip
+    data = {
+        f"q{by_key[key.replace('_', '-')].pk}": value
+        for key, value in {**defaults, **answers}.items()
+    }
+    (invitation,) = invite_people(survey, [PersonFactory()], organisation=organisation)
+    services.submit_response(invitation=invitation, data=data)

@@ -10,28 +10,8 @@ from klynge.surveys import services
 from klynge.surveys.annual import create_annual_member_survey, default_year
 from klynge.surveys.models import Survey
 from klynge.surveys.selectors import kpi_answers, satisfaction
-from klynge.surveys.tests.builders import closes_soon, invite_people
-
-
-def _answers(survey, **by_key) -> dict:
-    """Answer keys of the annual survey by question key."""
-    keys = {q.key: q for q in survey.questions.all()}
-    data = {}
-    for key, value in by_key.items():
-        key = key.replace("_", "-")
-        data[f"q{keys[key].pk}"] = value
-    return data
-
-
-def _respond(survey, organisation, **answers):
-    from klynge.ecosystem.tests.factories import PersonFactory
-
-    (invitation,) = invite_people(survey, [PersonFactory()], organisation=organisation)
-    defaults = {"nps": "9", "satisfaction": "4", "launched_innovation": "no",
-                "received_funding": "no"}  # fmt: skip
-    services.submit_response(
-        invitation=invitation, data=_answers(survey, **{**defaults, **answers})
-    )
+from klynge.surveys.tests.builders import closes_soon
+from klynge.surveys.tests.builders import respond_to_annual as _respond
 
 
 @pytest.fixture
