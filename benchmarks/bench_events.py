@@ -19,10 +19,11 @@ measures as bench.sh measures pretix:
 - GET /events/<slug>/ (anonymous, the public event page), after 5 s of warm-up, for 25 s at
   c=8 and at c=32 with `hey -t 30` (the load generator bench.sh uses; Debian package `hey`),
 - POST /api/v1/events/<id>/registrations {"person": ID} (staff token; a new person each) for
-  20 s at c=8 (pretix: orders at c=8) and at c=32, with the Python generator below: `hey`
-  sends the same body every time and every registration needs its own person. It is one
-  thread driving all connections with `selectors`, so it takes little of the 2 CPUs it shares
-  with the server.
+  20 s at c=8 (pretix: orders at c=8) and at c=32, with `wrk` and a Lua script giving each
+  request the next person (`hey` sends the same body every time, and every registration needs
+  its own person): C like `hey`, so it takes little of the 2 CPUs it shares with the server.
+  Without wrk (Debian package `wrk`; `--post-generator python`), the Python generator below:
+  one thread driving all connections with `selectors`.
 
 Without --pretix it also measures GET /healthz (what server and load generator do at all) and
 the page with `?utm_source=bench`, which is rendered every time (only `tz` is served from the
@@ -56,6 +57,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+PEOPLE_PER_SECOND = 1000  # more registrations a second than 2 CPUs can make
 PRETIX_ANCHORS = {  # (page req/s at c=32, orders/s at c=8) by backend, from RESULTS.md
     "postgresql": (29.5, 14.1),
     "sqlite": (28.1, 12.5),
@@ -151,6 +153,93 @@ def hey(url, seconds, clients, *, body: Path | None = None, header: str = "") ->
         command += ["-H", header]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     return parse_hey(out)
+
+
+WRK_SCRIPT = """
+-- POSTs {"person": ID}, a new id from IDS for every request; each of THREADS threads takes
+-- the ids of its own block in turn. Counts statuses per thread, prints JSON at the end.
+local ids = {%(ids)s}
+local threads_count = %(threads)d
+local threads = {}
+local started = 0
+function setup(thread)
+  thread:set("offset", started)
+  started = started + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  k = 0
+  ok = 0
+  conflict = 0
+  server_error = 0
+  other = 0
+end
+function request()
+  local block = math.floor(#ids / threads_count)
+  local id = ids[offset * block + (k %% block) + 1]
+  k = k + 1
+  return wrk.format("POST", "%(path)s", {
+    ["Authorization"] = "Bearer %(token)s",
+    ["Content-Type"] = "application/json",
+  }, '{"person": ' .. id .. '}')
+end
+function response(status, headers, body)
+  if status >= 200 and status < 300 then ok = ok + 1
+  elseif status >= 500 then server_error = server_error + 1
+  elseif status == 409 then conflict = conflict + 1
+  else other = other + 1 end
+end
+function done(summary, latency, requests)
+  local counts = {ok = 0, conflict = 0, server_error = 0, other = 0}
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(counts) do counts[name] = counts[name] + thread:get(name) end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %%d, "seconds": %%f, "ok": %%d, "conflict": %%d, "server_error": %%d, '
+    .. '"other": %%d, "socket_errors": %%d, "p50": %%f, "p95": %%f, "p99": %%f}\n',
+    summary.requests, summary.duration / 1e6, counts.ok, counts.conflict, counts.server_error,
+    counts.other, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def wrk_post(base: str, path: str, seconds, clients, *, ids: list[int], token: str) -> dict:
+    """POST a new person's registration per request with `wrk` (C, like `hey` for pretix's
+    orders: little CPU taken from the server), `clients` keep-alive connections on 2 threads."""
+    threads = min(2, clients)
+    script = WRK_SCRIPT % {
+        "ids": ",".join(map(str, ids)), "threads": threads, "path": path, "token": token
+    }  # fmt: skip
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s",
+                   "--timeout", "30s", "-s", handle.name, base + path]  # fmt: skip
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(handle.name)
+    figures = json.loads(out.split("WRK_JSON ", 1)[1].splitlines()[0])
+    statuses = {
+        code: n
+        for code, n in (
+            (201, figures["ok"]), (409, figures["conflict"]), (500, figures["server_error"]),
+            (400, figures["other"]), (599, figures["socket_errors"]),
+        )
+        if n
+    }  # fmt: skip
+    elapsed = figures["seconds"]
+    return {
+        "requests": figures["requests"],
+        "rps": figures["requests"] / elapsed,
+        "ok_rps": figures["ok"] / elapsed,
+        "p50": figures["p50"],
+        "p95": figures["p95"],
+        "p99": figures["p99"],
+        "statuses": statuses,
+        "5xx": figures["server_error"] + figures["socket_errors"],
+    }
 
 
 def _summary(latencies: list[float], statuses: dict[int, int], elapsed: float) -> dict:
@@ -307,6 +396,9 @@ class KlyngeServer:
         self.use_hey = args.generator == "hey" or (
             args.generator == "auto" and bool(shutil.which("hey"))
         )
+        self.use_wrk = args.post_generator == "wrk" or (
+            args.post_generator == "auto" and bool(shutil.which("wrk"))
+        )
 
     def __enter__(self):
         args = self.args
@@ -335,7 +427,7 @@ class KlyngeServer:
         subprocess.run([*manage, "migrate", "--no-input"], **quiet)
         subprocess.run([*manage, "collectstatic", "--no-input"], **quiet)
         rounds = max(args.rounds, 1)
-        people = int(rounds * args.post_seconds * 2 * 800) + 2000  # more than the POSTs use
+        people = int((rounds * args.post_seconds * 2 + 2) * PEOPLE_PER_SECOND)  # the POSTs
         self.setup = _run(env, SETUP, people, args.seats)
         self.log_path = Path(self.data_dir) / "serve.log"
         serve = [*manage, "serve", "--port", str(self.port), "--workers", "2", "--no-periodic"]
@@ -349,7 +441,7 @@ class KlyngeServer:
         _wait_for(self.port, self.server)
         self.base = f"http://127.0.0.1:{self.port}"
         self.page_path = f"/events/{self.setup['slug']}/"
-        self.persons = iter(self.setup["people"])
+        self.next_person = 0
         self.page(5, 8)  # warm up both workers, as pretix's bench.sh does (5 s at c=8)
         self.register(2, 2)  # and the registration path (pretix: 3 s at c=2)
         return self
@@ -372,8 +464,16 @@ class KlyngeServer:
         }
         url = f"/api/v1/events/{self.setup['event']}/registrations"
 
+        if self.use_wrk:
+            # A block of ids no run can use up (PEOPLE_PER_SECOND a second), then the next.
+            count = int(seconds * PEOPLE_PER_SECOND)
+            ids = self.setup["people"][self.next_person : self.next_person + count]
+            self.next_person += count
+            return wrk_post(self.base, url, seconds, clients, ids=ids, token=self.setup["secret"])
+
         def post(n):
-            body = json.dumps({"person": next(self.persons)}).encode()
+            body = json.dumps({"person": self.setup["people"][self.next_person]}).encode()
+            self.next_person += 1
             return _request("POST", url, self.port, body, headers)
 
         return raw_load(self.port, seconds, clients, post)
@@ -393,6 +493,9 @@ class KlyngeServer:
             "first_error": first_error,
             "serve": " ".join(self.serve[3:]),
             "generator": "hey " + _hey_version() if self.use_hey else "Python (selectors)",
+            "post_generator": "wrk (Lua: a new person per request)"
+            if self.use_wrk
+            else "Python (selectors)",
         }
 
 
@@ -585,7 +688,7 @@ def _print_interleaved(run: dict, args) -> None:
         f"{', PostgreSQL 15 + Redis' if run['backend'] == 'postgresql' else ', SQLite'}) and Klynge "
         f"({run['serve']}), measured in turn, {args.rounds} rounds, GET {args.seconds:.0f} s / "
         f"POST {args.post_seconds:.0f} s each, hey {_hey_version()} for every GET and pretix's "
-        f"POST, Python generator for Klynge's POST; load average {run['load']}"
+        f"POST, {run['post_generator']} for Klynge's POST; load average {run['load']}"
     )
     print(
         f"{'test (median of the rounds)':30} {'who':7} {'req/s':>8} {'2xx/s':>8} {'p50 ms':>8} "
@@ -645,8 +748,8 @@ def _print_klynge(run: dict, args, pretix: dict | None) -> None:
         f"generator; load average {run['load']}"
     )
     print(
-        f"load generators: GET {run['generator']}; POST Python (selectors; hey sends one body, "
-        "every registration needs its own person)"
+        f"load generators: GET {run['generator']}; POST {run['post_generator']} (hey sends one "
+        "body, every registration needs its own person)"
     )
     if pretix and pretix["results"]:
         anchor_get = pretix["results"].get("GET event page c=32", {}).get("rps")
@@ -724,6 +827,11 @@ def main() -> None:
     parser.add_argument(
         "--generator", choices=["auto", "hey", "python"], default="auto",
         help="GET load generator: hey when installed (auto), else the Python one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--post-generator", choices=["auto", "wrk", "python"], default="auto",
+        help="registration load generator: wrk with a Lua script when installed (auto), "
+        "else the Python one",
     )  # fmt: skip
     parser.add_argument(
         "--serve-args", default="--no-access-log", help="extra arguments for `klynge serve`"
