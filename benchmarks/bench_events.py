@@ -155,7 +155,7 @@ def hey(url, seconds, clients, *, body: Path | None = None, header: str = "") ->
     return parse_hey(out)
 
 
-WRK_SCRIPT = """
+WRK_SCRIPT = r"""
 -- POSTs {"person": ID}, a new id from IDS for every request; each of THREADS threads takes
 -- the ids of its own block in turn. Counts statuses per thread, prints JSON at the end.
 local ids = {%(ids)s}
@@ -215,7 +215,7 @@ def wrk_post(base: str, path: str, seconds, clients, *, ids: list[int], token: s
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
-        command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s",
+        command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{round(seconds)}s",
                    "--timeout", "30s", "-s", handle.name, base + path]  # fmt: skip
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     finally:

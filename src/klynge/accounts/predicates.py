@@ -2,17 +2,17 @@
 
 import rules
 
-from klynge.accounts.roles import Role, roles_for
+from klynge.accounts.roles import Role, is_staff_admin_user, is_staff_user, roles_for
 
 
 @rules.predicate
 def is_cluster_staff(user) -> bool:
-    return roles_for(user).has(Role.STAFF)
+    return is_staff_user(user)
 
 
 @rules.predicate
 def is_staff_admin(user) -> bool:
-    return roles_for(user).has(Role.STAFF_ADMIN)
+    return is_staff_admin_user(user)
 
 
 @rules.predicate

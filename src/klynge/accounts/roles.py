@@ -84,6 +84,16 @@ def roles_for(user) -> UserRoles:
     return result
 
 
+def is_staff_user(user) -> bool:
+    """Whether `user` is cluster staff, as `roles_for` decides it, from the user alone (no
+    query: the API's staff endpoints and the registration path ask this on every request)."""
+    return user is not None and user.is_authenticated and user.is_active and user.is_staff
+
+
+def is_staff_admin_user(user) -> bool:
+    return is_staff_user(user) and user.is_superuser
+
+
 def forget_roles(user) -> None:
     """Drops the cached roles after a service changed the user's affiliations."""
     if hasattr(user, _CACHE_ATTRIBUTE):

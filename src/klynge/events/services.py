@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from klynge.accounts.roles import Role, roles_for
+from klynge.accounts.roles import Role, is_staff_user, roles_for
 from klynge.core import audit
 from klynge.core.emails import enqueue_on_commit, send_email_now
 from klynge.ecosystem.models import Affiliation, Organisation, Person
@@ -475,7 +475,7 @@ def register(
     (`_take_seat`): on PostgreSQL the event's row is locked only from that statement to the
     commit. When there is no seat, the decision is made again with the row locked (waiting
     list or refusal), so that no seat freed in the meantime goes unsold."""
-    staff = roles_for(actor).has(Role.STAFF) if actor is not None else True
+    staff = is_staff_user(actor) if actor is not None else True
     if category is not None and category.event_id != event.pk:
         raise ValidationError({"category": [_("Choose one of this event's ticket types.")]})
     if not staff:

@@ -17,20 +17,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _command_lines_of_children(pid: int) -> list[str]:
-    lines = []
+def _children(pid: int) -> dict[str, int]:
+    """Command line -> nice value of each child process of `pid`."""
+    found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            if parent == pid:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
                 with open(f"/proc/{entry}/cmdline") as cmdline:
-                    lines.append(cmdline.read().replace("\0", " "))
+                    found[cmdline.read().replace("\0", " ")] = int(fields[16])
         except (OSError, ValueError, IndexError):
             continue
-    return lines
+    return found
 
 
 def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
@@ -66,10 +67,14 @@ def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
             except OSError:
                 time.sleep(0.2)
         assert body == {"status": "ok", "database": "ok"}
-        children = " ".join(_command_lines_of_children(server.pid))
-        assert "db_worker" in children
-        assert "gunicorn" in children
-        assert "run_periodic" in children
+        children = _children(server.pid)
+        nice = {
+            name: next((n for line, n in children.items() if name in line), None)
+            for name in ("db_worker", "gunicorn", "run_periodic")
+        }
+        assert None not in nice.values(), children
+        # The worker and the periodic jobs give way to the web server on a busy machine.
+        assert nice["db_worker"] == nice["run_periodic"] == min(19, nice["gunicorn"] + 10)
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)

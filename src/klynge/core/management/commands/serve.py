@@ -23,25 +23,52 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
         parser.add_argument(
+            "--worker-nice",
+            type=int,
+            default=10,
+            choices=range(0, 20),
+            metavar="0-19",
+            help="how much lower the CPU priority of the task worker and the periodic jobs is "
+            "than the web server's (default 10: requests first, their e-mails moments later)",
+        )
+        parser.add_argument(
             "--no-periodic",
             action="store_true",
             help="do not run the periodic jobs (when cron or another server runs them)",
         )
 
     def handle(
-        self, *args, host, port, workers, threads, no_access_log, no_worker, no_periodic, **options
+        self,
+        *args,
+        host,
+        port,
+        workers,
+        threads,
+        no_access_log,
+        no_worker,
+        worker_nice,
+        no_periodic,
+        **options,
     ):
         if not 0 < port < 65536:
             raise CommandError(f"PORT must be between 1 and 65535, not {port}.")
         processes: list[subprocess.Popen] = []
+        # The worker sends what requests queued (a confirmation with its .ics and QR code costs
+        # about as much CPU as the registration itself): at a lower priority, a rush of
+        # requests is answered first on a busy machine and the queue catches up after it.
+        background = {"preexec_fn": (lambda: os.nice(worker_nice)) if worker_nice else None}
         uses_worker = settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
         if uses_worker and not no_worker:
-            processes.append(subprocess.Popen([sys.executable, "-m", "klynge", "db_worker"]))
+            processes.append(
+                subprocess.Popen([sys.executable, "-m", "klynge", "db_worker"], **background)
+            )
         if not no_periodic:
             # Links in e-mails from periodic jobs point here unless KLYNGE_BASE_URL says otherwise.
             environment = {"KLYNGE_BASE_URL": f"http://{host}:{port}", **os.environ}
             processes.append(
-                subprocess.Popen([sys.executable, "-m", "klynge", "run_periodic"], env=environment)
+                subprocess.Popen(
+                    [sys.executable, "-m", "klynge", "run_periodic"], env=environment, **background
+                )
             )
         processes.append(
             subprocess.Popen(
