@@ -19,10 +19,12 @@ bulk inserts, then measures:
    and `GET /healthz` on the same server as the baseline. Target: at least 100 bookings/s.
    Afterwards it checks in the database that no two held bookings overlap.
 
-Load generator: `hey` (apt-get install hey) when installed, for the runs that repeat one request
-(the baseline and the taken slot); the free-slot runs need a different body per request, which
-hey cannot send, so they always use the built-in Python generator (keep-alive connections, one
-thread per client). `--load python` uses Python for everything. The table says which ran.
+Load generators: `hey` (apt-get install hey) when installed, for the runs that repeat one
+request (the baseline and the taken slot); the free-slot runs need a different body per
+request, which hey cannot send: `wrk` with a Lua script that hands each request the next free
+slot (benchmarks/loadgen.py; apt-get install wrk) when installed, else the built-in Python
+generator (keep-alive connections, one thread per client, which takes a good share of 2 CPUs).
+`--load python` uses Python for everything. The table says which ran.
 
 Investigating errors: `--log-file PATH` writes gunicorn's and Django's log (tracebacks of any
 500) to PATH and prints a summary of the exceptions found in it; `--repeat N` repeats the HTTP
@@ -56,6 +58,8 @@ import time
 import zoneinfo
 from pathlib import Path
 
+from loadgen import wrk_available, wrk_run
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -63,6 +67,7 @@ PYTHON = sys.executable
 # the HTTP free-slot runs book 17:00–20:30 (30 minutes, 15 minutes' buffer after), the
 # in-process profile 21:00. Resources are open 07:00–22:00.
 FREE_HOURS = (17, 18, 19, 20)
+FREE_PER_SECOND = 400  # free slots prepared per second of a wrk run
 PROFILE_HOUR = 21
 
 SETUP = r"""
@@ -778,9 +783,18 @@ def _http_runs(args, port, setup, secrets, use_hey) -> dict[str, dict]:
         if r == 0:
             results[f"GET /healthz (baseline) c={clients[-1]}"] = repeated(health, clients[-1])
         for c in clients:
-            results[f"POST /api/v1/bookings free c={c}{tag}"] = load_python(
-                port, args.seconds, c, free
-            )
+            name = f"POST /api/v1/bookings free c={c}{tag}"
+            if args.load != "python" and wrk_available():
+                # Slots for more bookings than the run can make (FREE_PER_SECOND a second).
+                requests = [free(n) for n in range(int(args.seconds * FREE_PER_SECOND))]
+                results[name] = wrk_run(
+                    f"http://127.0.0.1:{port}",
+                    [(method, path, head, data) for method, path, data, head in requests],
+                    seconds=args.seconds,
+                    clients=c,
+                )
+            else:
+                results[name] = load_python(port, args.seconds, c, free)
             results[f"POST /api/v1/bookings taken c={c}{tag}"] = repeated(taken, c)
     if args.burst:
         # The guarantee under the real server: N requests for one free slot at the same moment.

@@ -55,6 +55,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from loadgen import wrk_available, wrk_run
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PEOPLE_PER_SECOND = 1000  # more registrations a second than 2 CPUs can make
@@ -153,93 +155,6 @@ def hey(url, seconds, clients, *, body: Path | None = None, header: str = "") ->
         command += ["-H", header]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     return parse_hey(out)
-
-
-WRK_SCRIPT = r"""
--- POSTs {"person": ID}, a new id from IDS for every request; each of THREADS threads takes
--- the ids of its own block in turn. Counts statuses per thread, prints JSON at the end.
-local ids = {%(ids)s}
-local threads_count = %(threads)d
-local threads = {}
-local started = 0
-function setup(thread)
-  thread:set("offset", started)
-  started = started + 1
-  table.insert(threads, thread)
-end
-function init(args)
-  k = 0
-  ok = 0
-  conflict = 0
-  server_error = 0
-  other = 0
-end
-function request()
-  local block = math.floor(#ids / threads_count)
-  local id = ids[offset * block + (k %% block) + 1]
-  k = k + 1
-  return wrk.format("POST", "%(path)s", {
-    ["Authorization"] = "Bearer %(token)s",
-    ["Content-Type"] = "application/json",
-  }, '{"person": ' .. id .. '}')
-end
-function response(status, headers, body)
-  if status >= 200 and status < 300 then ok = ok + 1
-  elseif status >= 500 then server_error = server_error + 1
-  elseif status == 409 then conflict = conflict + 1
-  else other = other + 1 end
-end
-function done(summary, latency, requests)
-  local counts = {ok = 0, conflict = 0, server_error = 0, other = 0}
-  for _, thread in ipairs(threads) do
-    for name, _ in pairs(counts) do counts[name] = counts[name] + thread:get(name) end
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests": %%d, "seconds": %%f, "ok": %%d, "conflict": %%d, "server_error": %%d, '
-    .. '"other": %%d, "socket_errors": %%d, "p50": %%f, "p95": %%f, "p99": %%f}\n',
-    summary.requests, summary.duration / 1e6, counts.ok, counts.conflict, counts.server_error,
-    counts.other, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
-end
-"""
-
-
-def wrk_post(base: str, path: str, seconds, clients, *, ids: list[int], token: str) -> dict:
-    """POST a new person's registration per request with `wrk` (C, like `hey` for pretix's
-    orders: little CPU taken from the server), `clients` keep-alive connections on 2 threads."""
-    threads = min(2, clients)
-    script = WRK_SCRIPT % {
-        "ids": ",".join(map(str, ids)), "threads": threads, "path": path, "token": token
-    }  # fmt: skip
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
-    try:
-        command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{round(seconds)}s",
-                   "--timeout", "30s", "-s", handle.name, base + path]  # fmt: skip
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(handle.name)
-    figures = json.loads(out.split("WRK_JSON ", 1)[1].splitlines()[0])
-    statuses = {
-        code: n
-        for code, n in (
-            (201, figures["ok"]), (409, figures["conflict"]), (500, figures["server_error"]),
-            (400, figures["other"]), (599, figures["socket_errors"]),
-        )
-        if n
-    }  # fmt: skip
-    elapsed = figures["seconds"]
-    return {
-        "requests": figures["requests"],
-        "rps": figures["requests"] / elapsed,
-        "ok_rps": figures["ok"] / elapsed,
-        "p50": figures["p50"],
-        "p95": figures["p95"],
-        "p99": figures["p99"],
-        "statuses": statuses,
-        "5xx": figures["server_error"] + figures["socket_errors"],
-    }
 
 
 def _summary(latencies: list[float], statuses: dict[int, int], elapsed: float) -> dict:
@@ -397,7 +312,7 @@ class KlyngeServer:
             args.generator == "auto" and bool(shutil.which("hey"))
         )
         self.use_wrk = args.post_generator == "wrk" or (
-            args.post_generator == "auto" and bool(shutil.which("wrk"))
+            args.post_generator == "auto" and wrk_available()
         )
 
     def __enter__(self):
@@ -465,11 +380,12 @@ class KlyngeServer:
         url = f"/api/v1/events/{self.setup['event']}/registrations"
 
         if self.use_wrk:
-            # A block of ids no run can use up (PEOPLE_PER_SECOND a second), then the next.
+            # A block of people no run can use up (PEOPLE_PER_SECOND a second), then the next.
             count = int(seconds * PEOPLE_PER_SECOND)
             ids = self.setup["people"][self.next_person : self.next_person + count]
             self.next_person += count
-            return wrk_post(self.base, url, seconds, clients, ids=ids, token=self.setup["secret"])
+            requests = [("POST", url, headers, json.dumps({"person": pk})) for pk in ids]
+            return wrk_run(self.base, requests, seconds=seconds, clients=clients)
 
         def post(n):
             body = json.dumps({"person": self.setup["people"][self.next_person]}).encode()
