@@ -14,7 +14,7 @@ bulk inserts, then measures:
 2. in-process, one booking request (`POST /api/v1/bookings` through the test client, a member
    with included hours): queries per request, the time inside the write transaction (on SQLite
    the time the database's write lock is held) and the whole request.
-3. `gunicorn klynge.wsgi` with 2 workers (`--threads`, 4 by default as `klynge serve`), driven
+3. `gunicorn klynge.wsgi` with 2 workers (`--threads`, 2 by default as `klynge serve`), driven
    by N keep-alive clients: `POST /api/v1/bookings` for free slots (201), for a taken slot (409),
    and `GET /healthz` on the same server as the baseline. Target: at least 100 bookings/s.
    Afterwards it checks in the database that no two held bookings overlap.
@@ -548,7 +548,7 @@ def main() -> None:
     parser.add_argument("--profile-rounds", type=int, default=200, help="in-process bookings")
     parser.add_argument("--seconds", type=float, default=15, help="per HTTP run")
     parser.add_argument("--clients", default="4,16", help="comma-separated client counts")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
     parser.add_argument("--database-url", default="", help="an EMPTY scratch PostgreSQL database")
     parser.add_argument("--log-file", default="", help="write the server's log here")
     parser.add_argument("--repeat", type=int, default=1, help="repeat the HTTP runs")

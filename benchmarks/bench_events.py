@@ -13,7 +13,7 @@ For each backend it builds a scratch database (SQLite in a temporary directory; 
 PostgreSQL database in --database-url, which it migrates and fills, so point it at an empty
 scratch database, never var/ or a real one; --reset-database empties it first), creates one
 published event with 100,000 seats, a staff API token and enough people, starts `klynge serve`
-(gunicorn, 2 workers x 4 threads, and the task worker that sends the confirmation e-mails) and
+(gunicorn, 2 workers x 2 threads, and the task worker that sends the confirmation e-mails) and
 measures as bench.sh measures pretix:
 
 - GET /events/<slug>/ (anonymous, the public event page), after 5 s of warm-up, for 25 s at

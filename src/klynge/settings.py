@@ -140,7 +140,7 @@ def _database() -> dict:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": str(DATA_DIR / "klynge.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
             **SQLITE_CONNECTIONS,
@@ -155,7 +155,7 @@ def _database() -> dict:
     except ValueError as error:
         raise ConfigurationError(f"DATABASE_URL cannot be read: {error}") from None
     if scheme == "sqlite":
-        config.update(SQLITE_CONNECTIONS)
+        config.update(SQLITE_CONNECTIONS, ENGINE=SQLITE_ENGINE)
         config["OPTIONS"] = SQLITE_OPTIONS
     return config
 
@@ -165,6 +165,9 @@ def _database() -> dict:
 # "database is locked" when it upgrades a read lock.
 # Each server thread keeps its SQLite connection for a minute instead of opening one per
 # request (opening it and setting the PRAGMAs below cost a cached page half its time).
+# Django's SQLite backend, with write transactions queued on a lock file so the next writer
+# starts as soon as the last one commits (see klynge/core/backends/sqlite3/base.py).
+SQLITE_ENGINE = "klynge.core.backends.sqlite3"
 SQLITE_CONNECTIONS = {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",

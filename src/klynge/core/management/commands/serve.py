@@ -17,7 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-        parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=2,
+            help="threads per worker process (default 2: a second request goes on while one is "
+            "slow; more threads share one CPU and lengthen every transaction)",
+        )
         parser.add_argument(
             "--no-access-log", action="store_true", help="do not log every request on stdout"
         )
