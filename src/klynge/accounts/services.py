@@ -22,6 +22,7 @@ from klynge.accounts.models import ApiToken, Invitation, InvitationRole, User, h
 from klynge.accounts.roles import forget_roles
 from klynge.core import audit
 from klynge.core.emails import queue_email
+from klynge.core.prepared import Prepared
 from klynge.ecosystem import services as ecosystem_services
 from klynge.ecosystem.models import Organisation, Person
 
@@ -245,15 +246,21 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+def _active_token_query(token_hash: str):
+    return ApiToken.objects.select_related("user").filter(
+        token_hash=token_hash, revoked_at__isnull=True, user__is_active=True
+    )[:1]
+
+
+# Every API call reads its token: compiled once (see `klynge.core.prepared`).
+_active_token = Prepared(_active_token_query, name="an active API token")
+
+
 def authenticate_token(secret: str) -> User | None:
     """The active user a bearer token belongs to, or None; notes when it was last used."""
     if not secret.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_secret(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = _active_token.first(hash_secret(secret))
     if token is None:
         return None
     now = timezone.now()

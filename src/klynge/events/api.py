@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from klynge.core.permissions import ensure_api_permission
+from klynge.core.prepared import Prepared
 from klynge.ecosystem.models import Person
 from klynge.events import services
 from klynge.events.models import (
@@ -251,6 +253,22 @@ def list_registrations(request, event_id: int):
     return event_registrations(get_object_or_404(Event, pk=event_id))
 
 
+# The reads of a staff registration, compiled once (see `klynge.core.prepared`): a rush of
+# registrations is mostly these.
+_our_event = Prepared(
+    lambda pk: Event.objects.filter(pk=pk, source__isnull=True), name="an event of ours"
+)
+_living_person = Prepared(
+    lambda pk: Person.objects.filter(pk=pk, erased_at__isnull=True), name="a person not erased"
+)
+
+
+def _found(instance):
+    if instance is None:
+        raise Http404
+    return instance
+
+
 @router.post(
     "/events/{event_id}/registrations",
     response={201: RegistrationOut, 409: ProblemOut, 400: ProblemOut},
@@ -263,8 +281,8 @@ def register(request, event_id: int, payload: RegistrationIn):
         # Staff register people for any event of ours, drafts included (as on the page);
         # the permission is checked first, so others cannot probe for drafts.
         ensure_api_permission(request, "events.register_someone")
-        event = get_object_or_404(Event, pk=event_id, source__isnull=True)
-        person = get_object_or_404(Person, pk=payload.person, erased_at__isnull=True)
+        event = _found(_our_event.first(event_id))
+        person = _found(_living_person.first(payload.person))
     else:
         event = _event(request, event_id)
         ensure_api_permission(request, "events.register", event)
@@ -297,8 +315,6 @@ def register(request, event_id: int, payload: RegistrationIn):
 def _registration(request, event_id: int, registration_id: int) -> Registration:
     registration = get_registration_for_user(request.auth, registration_id)
     if registration.event_id != event_id:
-        from django.http import Http404
-
         raise Http404
     return registration
 

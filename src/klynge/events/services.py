@@ -29,7 +29,14 @@ from django.utils.translation import gettext as _
 from klynge.accounts.roles import Role, is_staff_user, roles_for
 from klynge.core import audit
 from klynge.core.emails import enqueue_on_commit, send_email_now
-from klynge.ecosystem.models import Affiliation, Organisation, Person
+from klynge.core.prepared import Prepared, PreparedUpdate
+from klynge.ecosystem.models import (
+    Affiliation,
+    AffiliationRole,
+    MembershipStatus,
+    Organisation,
+    Person,
+)
 from klynge.events import calendar
 from klynge.events.models import (
     ACTIVE_STATUSES,
@@ -292,25 +299,70 @@ def send_registration_email(
     )
 
 
-def default_organisation(person: Person) -> Organisation | None:
-    """The organisation a person registers for: their first current affiliation's."""
-    affiliation = (
-        Affiliation.objects.current()
-        .filter(person=person)
-        .select_related("organisation")
+# The person's affiliations as (organisation, role, from, until), oldest first: one read per
+# registration, compiled once (see `klynge.core.prepared`).
+_affiliations = Prepared(
+    lambda person_id: (
+        Affiliation.objects.filter(person_id=person_id)
         .order_by("start_date", "id")
-        .first()
-    )
-    return affiliation.organisation if affiliation else None
+        .values_list("organisation_id", "role", "start_date", "end_date")
+    ),
+    name="affiliations of a person",
+)
 
 
-def _eligible(category: TicketCategory, person: Person, organisation, staff: bool) -> bool:
+def _current_affiliations(person_id: int) -> list[tuple[int, str]]:
+    """(organisation, role) of the person's current affiliations (as
+    `Affiliation.objects.current()` would select them), oldest first: a person registers for
+    the first one's organisation unless told otherwise."""
+    today = timezone.localdate()
+    return [
+        (organisation_id, role)
+        for organisation_id, role, start, end in _affiliations.all(person_id)
+        if (start is None or start <= today) and (end is None or end >= today)
+    ]
+
+
+_membership_status = Prepared(
+    lambda organisation_id: Organisation.objects.filter(pk=organisation_id).values_list(
+        "membership_status", flat=True
+    ),
+    name="membership status of an organisation",
+)
+
+
+class _Registrant:
+    """Who registers, and for which organisation, read once and only as far as needed: the
+    organisation's membership (a member ticket type) and student status (a student one)."""
+
+    def __init__(self, person: Person, organisation: Organisation | None):
+        self.person, self.organisation = person, organisation
+        self._current = None if organisation is not None else _current_affiliations(person.pk)
+        if organisation is not None:
+            self.organisation_id = organisation.pk
+        else:
+            self.organisation_id = self._current[0][0] if self._current else None
+
+    def is_member(self) -> bool:
+        if self.organisation_id is None:
+            return False
+        if self.organisation is not None:
+            return self.organisation.is_member
+        return _membership_status.first(self.organisation_id) == MembershipStatus.MEMBER
+
+    def is_student(self) -> bool:
+        if self._current is None:
+            self._current = _current_affiliations(self.person.pk)
+        return any(role == AffiliationRole.STUDENT for _organisation, role in self._current)
+
+
+def _eligible(category: TicketCategory, registrant: _Registrant, staff: bool) -> bool:
     if category.kind == CategoryKind.SPEAKER:
         return staff
     if category.kind == CategoryKind.MEMBER:
-        return organisation is not None and organisation.is_member
+        return registrant.is_member()
     if category.kind == CategoryKind.STUDENT:
-        return staff or Affiliation.objects.current().filter(person=person, role="student").exists()
+        return staff or registrant.is_student()
     return True
 
 
@@ -325,19 +377,36 @@ def _seats_taken(event: Event, category: TicketCategory | None = None) -> int:
 _FREE = Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))
 
 
+def _seat_query(model, statuses: tuple | None) -> PreparedUpdate:
+    def build(pk):
+        rows = model.objects.filter(_FREE, pk=pk)
+        return rows if statuses is None else rows.filter(status__in=statuses)
+
+    return PreparedUpdate(build, {"seats_taken": F("seats_taken") + 1}, name="take a seat")
+
+
+# Taking a seat is the UPDATE every registration makes: compiled once (`klynge.core.prepared`)
+# for each set of statuses an event must be in to give one.
+_EVENT_SEAT = {
+    statuses: _seat_query(Event, statuses)
+    for statuses in (None, (EventStatus.PUBLISHED,), (EventStatus.DRAFT, EventStatus.PUBLISHED))
+}
+_CATEGORY_SEAT = _seat_query(TicketCategory, None)
+
+
+def _open_statuses(staff: bool) -> tuple:
+    """The statuses of an event that takes registrations (staff: drafts too)."""
+    return (EventStatus.DRAFT, EventStatus.PUBLISHED) if staff else (EventStatus.PUBLISHED,)
+
+
 def _take_seat(event_id: int, category_id: int | None, statuses=None) -> bool:
     """Takes a seat of the event (and of its ticket type) if one is free: one conditional
     UPDATE per counter, which on PostgreSQL locks the event's row until the commit (SQLite's
     IMMEDIATE transaction holds the database's write lock anyway). With `statuses`, only an
     event in one of them has seats. False (and nothing changed) when there is no seat."""
-    events = Event.objects.filter(_FREE, pk=event_id)
-    if statuses is not None:
-        events = events.filter(status__in=statuses)
-    if not events.update(seats_taken=F("seats_taken") + 1):
+    if not _EVENT_SEAT[statuses].update(event_id):
         return False
-    if category_id is not None and not TicketCategory.objects.filter(_FREE, pk=category_id).update(
-        seats_taken=F("seats_taken") + 1
-    ):
+    if category_id is not None and not _CATEGORY_SEAT.update(category_id):
         _free_seat(event_id, None)
         return False
     return True
@@ -373,7 +442,7 @@ def _price(registration: Registration) -> None:
 
     price = registration.category.price if registration.category else Decimal("0.00")
     registration.price, registration.free_seat = price, False
-    if price <= 0 or registration.organisation is None:
+    if price <= 0 or registration.organisation_id is None:
         return
     benefits = benefits_for(registration.organisation)
     if benefits.free_event_seats:
@@ -420,11 +489,20 @@ def _confirm(registration: Registration, *, actor, base_url: str) -> None:
 YES, NO = "yes", "no"
 
 
+_categories = Prepared(
+    lambda event_id: TicketCategory.objects.filter(event_id=event_id),
+    name="ticket types of an event",
+)
+_questions = Prepared(
+    lambda event_id: Question.objects.filter(event_id=event_id), name="questions of an event"
+)
+
+
 def _check_answers(event: Event, answers: dict) -> dict:
     """Keeps the answers to the event's questions: text (up to 1,000 characters), one of a
     choice question's choices, or yes/no."""
     clean, errors = {}, []
-    for question in event.questions.all():
+    for question in _questions.all(event.pk):
         value = str(answers.get(str(question.pk), "") or "").strip()[:1000]
         if question.required and not value:
             errors.append(_("Answer: %(question)s") % {"question": question.label})
@@ -486,27 +564,27 @@ def register(
         raise ValidationError(_("This event is cancelled."))
     elif event.source_id is not None:
         raise ValidationError(_("This is a partner's event: register on the organiser's page."))
-    organisation = organisation or default_organisation(person)
+    registrant = _Registrant(person, organisation)
     if category is None:
-        categories = list(event.categories.all())
+        categories = _categories.all(event.pk)
         if categories:
-            category = next(
-                (c for c in categories if _eligible(c, person, organisation, staff)), None
-            )
+            category = next((c for c in categories if _eligible(c, registrant, staff)), None)
             if category is None:
                 raise ValidationError({"category": [_("No ticket type is open to you.")]})
-    elif not _eligible(category, person, organisation, staff):
+    elif not _eligible(category, registrant, staff):
         raise ValidationError({"category": [_("This ticket type is not open to you.")]})
     registration = Registration(
         event=event,
         person=person,
         category=category,
-        organisation=organisation,
+        organisation_id=registrant.organisation_id,
         answers=_check_answers(event, answers or {}),
         registered_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    if organisation is not None:
+        registration.organisation = organisation
     _price(registration)
-    if registration.price > 0 and organisation is None:
+    if registration.price > 0 and registration.organisation_id is None:
         raise ValidationError(
             {
                 "category": [
@@ -517,10 +595,56 @@ def register(
                 ]
             }
         )
+    if registration.price == 0 and not (event.requires_approval and not staff):
+        try:
+            with transaction.atomic():
+                return _register_free_seat(
+                    actor=actor, registration=registration, staff=staff, base_url=base_url
+                )
+        except _NoSeat:
+            # Rolled back: the registration is made again, the slow way, as a new row.
+            registration.pk, registration._state.adding = None, True
     with transaction.atomic():
         return _register_locked(
             actor=actor, registration=registration, staff=staff, base_url=base_url
         )
+
+
+class _NoSeat(Exception):
+    """The event (or ticket type) had no seat, or was no longer open: roll back and decide
+    with its row locked."""
+
+
+def _register_free_seat(
+    *, actor, registration: Registration, staff: bool, base_url
+) -> Registration:
+    """A free seat while there are seats, in one transaction that writes everything first and
+    takes the seat last: on PostgreSQL the event's row is locked (by the seat's UPDATE) only
+    for that statement and the commit, so registrations for one event follow one another
+    closely. Raises `_NoSeat`, to roll it all back, when the UPDATE finds no seat."""
+    registration.status = RegistrationStatus.CONFIRMED
+    try:
+        registration.save(force_insert=True)
+    except IntegrityError:
+        raise _already_registered(registration.person) from None
+    _email(registration, registration.status, base_url)
+    _record_registration(actor, registration)
+    if not _take_seat(registration.event_id, registration.category_id, _open_statuses(staff)):
+        raise _NoSeat
+    return registration
+
+
+def _record_registration(actor, registration: Registration) -> None:
+    audit.record(
+        actor=actor,
+        action="events.registration.create",
+        target=registration,
+        data={
+            "status": registration.status,
+            "person": registration.person_id,
+            "price": str(registration.price),
+        },
+    )
 
 
 def _already_registered(person: Person) -> RegistrationRefused:
@@ -553,10 +677,7 @@ def _register_locked(*, actor, registration: Registration, staff: bool, base_url
     if approval:
         registration.event = _recheck_locked(event, staff)
     else:
-        open_statuses = (
-            (EventStatus.DRAFT, EventStatus.PUBLISHED) if staff else (EventStatus.PUBLISHED,)
-        )
-        if not _take_seat(event.pk, registration.category_id, open_statuses):
+        if not _take_seat(event.pk, registration.category_id, _open_statuses(staff)):
             # Full (or no longer open): decide again with the event's row locked, so that a
             # seat freed in the meantime and not offered to the waiting list is taken.
             event = registration.event = _recheck_locked(event, staff)
@@ -571,12 +692,7 @@ def _register_locked(*, actor, registration: Registration, staff: bool, base_url
         _confirm(registration, actor=actor, base_url=base_url)
     else:
         _email(registration, registration.status, base_url)
-    audit.record(
-        actor=actor,
-        action="events.registration.create",
-        target=registration,
-        data={"status": registration.status, "person": person.pk, "price": str(registration.price)},
-    )
+    _record_registration(actor, registration)
     return registration
 
 
