@@ -259,15 +259,20 @@ def _email(
     )
 
 
+# Every confirmation reads its registration so: compiled once (see `klynge.core.prepared`).
+_registration_to_email = Prepared(
+    lambda pk: Registration.objects.select_related("event", "person", "category", "invoice").filter(
+        pk=pk
+    ),
+    name="a registration to e-mail",
+)
+
+
 def send_registration_email(
     registration_id: int, template: str, base_url: str = "", extra: dict | None = None
 ) -> int:
     """Renders and sends one of a registration's e-mails now (run by the task worker)."""
-    registration = (
-        Registration.objects.select_related("event", "person", "category", "invoice")
-        .filter(pk=registration_id)
-        .first()
-    )
+    registration = _registration_to_email.first(registration_id)
     if registration is None or not registration.person.email:
         return 0
     extra = dict(extra or {})

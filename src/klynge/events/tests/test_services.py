@@ -383,3 +383,41 @@ def test_the_confirmation_is_queued_in_the_registrations_transaction(
         "event.ics",
         f"ticket-{registration.code}.svg",
     ]
+
+
+def test_a_first_try_that_finds_no_seat_leaves_nothing_behind(transactional_db, settings, people):
+    """A free registration writes its row, its queued e-mail and its audit entry before it
+    takes the seat; when there is none (the event or its ticket type is full) all of that is
+    rolled back and the registration made again, waitlisted: one row, one e-mail, one entry."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    full_event = EventFactory(capacity=1)
+    event = EventFactory(capacity=10)
+    students = TicketCategoryFactory(event=event, name="Student", kind="student", capacity=1)
+    a, b, c, d = people(4)
+    for person, on, category in ((a, full_event, None), (c, event, students)):
+        services.register(actor=None, event=on, person=person, category=category)
+    for person, on, category in ((b, full_event, None), (d, event, students)):
+        waiting = services.register(actor=None, event=on, person=person, category=category)
+        assert waiting.status == S.WAITLISTED
+        assert Registration.objects.filter(person=person).count() == 1
+        (queued,) = [
+            task.args_kwargs["kwargs"]
+            for task in DBTaskResult.objects.all()
+            if task.args_kwargs["kwargs"]["registration_id"] == waiting.pk
+        ]
+        assert queued["template"] == S.WAITLISTED
+        entries = AuditEntry.objects.filter(
+            action="events.registration.create", target_id=str(waiting.pk)
+        )
+        assert [entry.data["status"] for entry in entries] == [S.WAITLISTED]
+    assert DBTaskResult.objects.count() == 4 == AuditEntry.objects.filter(
+        action="events.registration.create"
+    ).count()
+    full_event.refresh_from_db()
+    event.refresh_from_db()
+    students.refresh_from_db()
+    assert (full_event.seats_taken, event.seats_taken, students.seats_taken) == (1, 1, 1)
