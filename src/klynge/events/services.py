@@ -1,12 +1,13 @@
 """Writes to events and registrations.
 
 Seats: each event (and ticket type) keeps a counter of the seats taken, `seats_taken`, changed
-only here. A registration is inserted first and takes its seat last, with one conditional
-`UPDATE ... SET seats_taken = seats_taken + 1 WHERE seats_taken < capacity` (`_take_seat`): on
-PostgreSQL the event's row is locked only from that statement to the commit; on SQLite
-`atomic()` takes the database's write lock (transaction_mode IMMEDIATE). When the UPDATE finds
-no seat, the decision is made again with the row locked (SELECT ... FOR UPDATE), so a seat
-freed in the meantime is never left unsold while someone is waitlisted or refused. A check
+only here. A free registration writes its row, queued e-mail and audit entry first and takes
+its seat last, with one conditional `UPDATE ... SET seats_taken = seats_taken + 1 WHERE
+seats_taken < capacity` (`_take_seat`): on PostgreSQL the event's row is locked only from that
+statement to the commit; on SQLite `atomic()` takes the database's write lock
+(transaction_mode IMMEDIATE). When the UPDATE finds no seat, all of it is rolled back and the
+decision made again with the row locked (SELECT ... FOR UPDATE), so a seat freed in the
+meantime is never left unsold while someone is waitlisted or refused. A check
 constraint (`seats_taken <= capacity`) lets the database refuse fewer seats than are taken.
 E-mails are queued after commit: a rolled-back registration sends nothing.
 """
