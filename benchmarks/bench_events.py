@@ -608,7 +608,7 @@ def _print_interleaved(run: dict, args) -> None:
     )
     print(
         f"{'test (median of the rounds)':30} {'who':7} {'req/s':>8} {'2xx/s':>8} {'p50 ms':>8} "
-        f"{'p95 ms':>8} {'p99 ms':>8} {'5xx':>5} {'ratio':>6}  ratio per round"
+        f"{'p95 ms':>8} {'p99 ms':>8} {'max p99':>8} {'5xx':>5} {'ratio':>6}  ratio per round"
     )
     for name in run["plan"]:
         per_round = {}
@@ -627,14 +627,16 @@ def _print_interleaved(run: dict, args) -> None:
                 f"{name:30} {who:7} {_median([r['rps'] for r in rows]):8.1f} "
                 f"{_median([r['ok_rps'] for r in rows]):8.1f} "
                 f"{_median([r['p50'] for r in rows]):8.1f} {_median([r['p95'] for r in rows]):8.1f} "
-                f"{_median([r['p99'] for r in rows]):8.1f} {sum(r['5xx'] for r in rows):5d} "
+                f"{_median([r['p99'] for r in rows]):8.1f} {max(r['p99'] for r in rows):8.1f} "
+                f"{sum(r['5xx'] for r in rows):5d} "
                 f"{ratio:>6}  {detail}"
             )
     check = run["check"]
     print(
         f"Klynge's database after the runs: {check['confirmed']} confirmed of {check['capacity']} "
         f"seats, {check['registrations']} registrations; {run['tracebacks']} tracebacks in its "
-        "server log. Ratio: Klynge's 2xx answers per second over pretix's, round by round."
+        "server log. Ratio: Klynge's 2xx answers per second over pretix's, round by round; max "
+        "p99: the slowest round's."
     )
     if run["first_error"]:
         print(f"first traceback in the server log: {run['first_error']}")
