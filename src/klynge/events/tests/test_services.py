@@ -414,9 +414,11 @@ def test_a_first_try_that_finds_no_seat_leaves_nothing_behind(transactional_db, 
             action="events.registration.create", target_id=str(waiting.pk)
         )
         assert [entry.data["status"] for entry in entries] == [S.WAITLISTED]
-    assert DBTaskResult.objects.count() == 4 == AuditEntry.objects.filter(
-        action="events.registration.create"
-    ).count()
+    assert (
+        DBTaskResult.objects.count()
+        == 4
+        == AuditEntry.objects.filter(action="events.registration.create").count()
+    )
     full_event.refresh_from_db()
     event.refresh_from_db()
     students.refresh_from_db()
