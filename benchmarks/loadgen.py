@@ -41,7 +41,7 @@ function init(args)
   for line in io.lines("%(file)s") do table.insert(lines, line) end
   local block = math.floor(#lines / threads_count)
   for i = 1, block do
-    local fields = cjson_decode(lines[offset * block + i])
+    local fields = parse_record(lines[offset * block + i])
     requests[i] = wrk.format(fields[1], fields[2], fields[3], fields[4])
   end
 end
@@ -75,7 +75,7 @@ end
 # Each line of the request file is one request's fields separated by tabs (method, path, body,
 # then header names and values); JSON bodies and headers have no raw tab or newline.
 DECODER = r"""
-function cjson_decode(line)
+function parse_record(line)
   local fields = {}
   for field in (line .. "\t"):gmatch("([^\t]*)\t") do fields[#fields + 1] = field end
   local headers = {}

@@ -139,12 +139,7 @@ def _database() -> dict:
     url = env.get_str("DATABASE_URL")
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": SQLITE_ENGINE,
-            "NAME": str(DATA_DIR / "klynge.sqlite3"),
-            "OPTIONS": SQLITE_OPTIONS,
-            **SQLITE_CONNECTIONS,
-        }
+        return {"NAME": str(DATA_DIR / "klynge.sqlite3"), **_sqlite()}
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "sqlite"}:
         raise ConfigurationError(
@@ -155,9 +150,13 @@ def _database() -> dict:
     except ValueError as error:
         raise ConfigurationError(f"DATABASE_URL cannot be read: {error}") from None
     if scheme == "sqlite":
-        config.update(SQLITE_CONNECTIONS, ENGINE=SQLITE_ENGINE)
-        config["OPTIONS"] = SQLITE_OPTIONS
+        config.update(_sqlite())
     return config
+
+
+def _sqlite() -> dict:
+    """Klynge's SQLite settings, for the embedded database and a sqlite:/// DATABASE_URL."""
+    return {"ENGINE": SQLITE_ENGINE, "OPTIONS": SQLITE_OPTIONS, **SQLITE_CONNECTIONS}
 
 
 # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the start of a

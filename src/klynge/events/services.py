@@ -343,10 +343,10 @@ class _Registrant:
 
     def __init__(self, person: Person, organisation: Organisation | None):
         self.person, self.organisation = person, organisation
-        self._current = None if organisation is not None else _current_affiliations(person.pk)
         if organisation is not None:
-            self.organisation_id = organisation.pk
+            self._current, self.organisation_id = None, organisation.pk
         else:
+            self._current = _current_affiliations(person.pk)
             self.organisation_id = self._current[0][0] if self._current else None
 
     def is_member(self) -> bool:
@@ -391,18 +391,18 @@ def _seat_query(model, statuses: tuple | None) -> PreparedUpdate:
     return PreparedUpdate(build, {"seats_taken": F("seats_taken") + 1}, name="take a seat")
 
 
+def _open_statuses(staff: bool) -> tuple:
+    """The statuses of an event that takes registrations (staff: drafts too)."""
+    return (EventStatus.DRAFT, EventStatus.PUBLISHED) if staff else (EventStatus.PUBLISHED,)
+
+
 # Taking a seat is the UPDATE every registration makes: compiled once (`klynge.core.prepared`)
 # for each set of statuses an event must be in to give one.
 _EVENT_SEAT = {
     statuses: _seat_query(Event, statuses)
-    for statuses in (None, (EventStatus.PUBLISHED,), (EventStatus.DRAFT, EventStatus.PUBLISHED))
+    for statuses in (None, _open_statuses(staff=False), _open_statuses(staff=True))
 }
 _CATEGORY_SEAT = _seat_query(TicketCategory, None)
-
-
-def _open_statuses(staff: bool) -> tuple:
-    """The statuses of an event that takes registrations (staff: drafts too)."""
-    return (EventStatus.DRAFT, EventStatus.PUBLISHED) if staff else (EventStatus.PUBLISHED,)
 
 
 def _take_seat(event_id: int, category_id: int | None, statuses=None) -> bool:
@@ -601,7 +601,7 @@ def register(
                 ]
             }
         )
-    if registration.price == 0 and not (event.requires_approval and not staff):
+    if registration.price == 0 and not _needs_approval(event, staff):
         try:
             with transaction.atomic():
                 return _register_free_seat(
@@ -629,10 +629,7 @@ def _register_free_seat(
     for that statement and the commit, so registrations for one event follow one another
     closely. Raises `_NoSeat`, to roll it all back, when the UPDATE finds no seat."""
     registration.status = RegistrationStatus.CONFIRMED
-    try:
-        registration.save(force_insert=True)
-    except IntegrityError:
-        raise _already_registered(registration.person) from None
+    _insert(registration)
     _email(registration, registration.status, base_url)
     _record_registration(actor, registration)
     if not _take_seat(registration.event_id, registration.category_id, _open_statuses(staff)):
@@ -653,6 +650,19 @@ def _record_registration(actor, registration: Registration) -> None:
     )
 
 
+def _needs_approval(event: Event, staff: bool) -> bool:
+    return event.requires_approval and not staff
+
+
+def _insert(registration: Registration) -> None:
+    try:
+        # The partial unique index (one living registration per person and event) refuses a
+        # second one; the error ends the transaction, which is rolled back as we leave it.
+        registration.save(force_insert=True)
+    except IntegrityError:
+        raise _already_registered(registration.person) from None
+
+
 def _already_registered(person: Person) -> RegistrationRefused:
     return RegistrationRefused(
         _("%(name)s is already registered for this event.") % {"name": person.full_name},
@@ -671,29 +681,23 @@ def _recheck_locked(event: Event, staff: bool) -> Event:
 
 
 def _register_locked(*, actor, registration: Registration, staff: bool, base_url) -> Registration:
-    event, person = registration.event, registration.person
-    approval = event.requires_approval and not staff
+    event = registration.event
+    approval = _needs_approval(event, staff)
     registration.status = RegistrationStatus.PENDING if approval else RegistrationStatus.CONFIRMED
-    try:
-        # The partial unique index (one living registration per person and event) refuses a
-        # second one; the error ends the transaction, which is rolled back as we leave it.
-        registration.save(force_insert=True)
-    except IntegrityError:
-        raise _already_registered(person) from None
+    _insert(registration)
     if approval:
         registration.event = _recheck_locked(event, staff)
-    else:
-        if not _take_seat(event.pk, registration.category_id, _open_statuses(staff)):
-            # Full (or no longer open): decide again with the event's row locked, so that a
-            # seat freed in the meantime and not offered to the waiting list is taken.
-            event = registration.event = _recheck_locked(event, staff)
-            if not _take_seat(event.pk, registration.category_id):
-                if not event.waitlist:
-                    raise RegistrationRefused(_("This event is full."), "full")
-                # Its place in the waiting list is when it was found full.
-                registration.status = RegistrationStatus.WAITLISTED
-                registration.created_at = timezone.now()
-                registration.save(update_fields=["status", "created_at", "updated_at"])
+    elif not _take_seat(event.pk, registration.category_id, _open_statuses(staff)):
+        # Full (or no longer open): decide again with the event's row locked, so that a seat
+        # freed in the meantime and not offered to the waiting list is taken.
+        event = registration.event = _recheck_locked(event, staff)
+        if not _take_seat(event.pk, registration.category_id):
+            if not event.waitlist:
+                raise RegistrationRefused(_("This event is full."), "full")
+            # Its place in the waiting list is when it was found full.
+            registration.status = RegistrationStatus.WAITLISTED
+            registration.created_at = timezone.now()
+            registration.save(update_fields=["status", "created_at", "updated_at"])
     if registration.status == RegistrationStatus.CONFIRMED and registration.price > 0:
         _confirm(registration, actor=actor, base_url=base_url)
     else:
