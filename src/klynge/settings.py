@@ -75,9 +75,10 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
     "django_htmx",
-    "django_tasks_db",
     "axes",
+    # Before django_tasks_db: klynge.core's `db_worker` (claiming tasks in batches) replaces its.
     "klynge.core",
+    "django_tasks_db",
     "klynge.ecosystem",
     "klynge.accounts",
     "klynge.events",
