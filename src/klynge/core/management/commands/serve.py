@@ -89,6 +89,12 @@ class Command(BaseCommand):
                     str(workers),
                     "--threads",
                     str(threads),
+                    # gthread, sharing new connections out evenly between the workers.
+                    *(
+                        ["--worker-class", "klynge.core.balanced_worker.ThreadWorker"]
+                        if threads > 1
+                        else []
+                    ),
                     *([] if no_access_log else ["--access-logfile", "-"]),
                     # Load Klynge once before forking, so no worker's first request pays for it.
                     "--preload",
