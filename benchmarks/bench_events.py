@@ -34,6 +34,10 @@ of a real deployment, which logs every request anyway, gunicorn's own log costs 
 page's throughput on 2 CPUs. `--serve-args ""` measures `klynge serve` exactly as `make run`
 starts it.
 
+After each of Klynge's POST runs it waits until the task worker has sent the confirmations
+they queued (and says how long that took), so that backlog does not run during the next
+measurement, pretix's or Klynge's own.
+
 It prints req/s, p50/p95/p99 and the 5xx count for each, the machine's load average before and
 after each part (the 2 CPUs are shared), checks in the database that no more registrations were
 confirmed than seats, and the ratios against pretix (orders: pretix's 201 answers per second).
@@ -357,6 +361,7 @@ class KlyngeServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.page_path = f"/events/{self.setup['slug']}/"
         self.next_person = 0
+        self.drained: list[float] = []
         self.page(5, 8)  # warm up both workers, as pretix's bench.sh does (5 s at c=8)
         self.register(2, 2)  # and the registration path (pretix: 3 s at c=2)
         return self
@@ -394,6 +399,35 @@ class KlyngeServer:
 
         return raw_load(self.port, seconds, clients, post)
 
+    def drain(self, timeout: float = 300) -> float:
+        """Waits until the task worker has sent every e-mail the registrations queued, so the
+        backlog of one measurement does not weigh on the next (pretix's or Klynge's own);
+        returns the seconds it took."""
+        query = (
+            "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult "
+            "WHERE status IN ('READY', 'RUNNING')"
+        )
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.database_url:
+                import psycopg
+
+                with psycopg.connect(self.database_url) as connection:
+                    (left,) = connection.execute(query).fetchone()
+            else:
+                import sqlite3
+
+                connection = sqlite3.connect(Path(self.data_dir) / "klynge.sqlite3", timeout=30)
+                try:
+                    (left,) = connection.execute(query).fetchone()
+                finally:
+                    connection.close()
+            if not left:
+                break
+            time.sleep(0.5)
+        self.drained.append(time.monotonic() - started)
+        return self.drained[-1]
+
     def summary(self) -> dict:
         check = _run(self.env, CHECK, self.setup["event"])
         log_lines = self.log_path.read_text().splitlines()
@@ -405,6 +439,7 @@ class KlyngeServer:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         return {
             "check": check,
+            "drained": self.drained,
             "tracebacks": len(errors),
             "first_error": first_error,
             "serve": " ".join(self.serve[3:]),
@@ -583,6 +618,8 @@ def run_interleaved(args, backend: str) -> dict:
                         **getattr(server, kind)(seconds, clients),
                         "load": _load(),
                     }
+                    if who == "klynge" and kind == "register":
+                        server.drain()
             rounds.append(figures)
             print(f"  round {number + 1} of {args.rounds} done, load average {_load()}", flush=True)
     return {
@@ -638,6 +675,13 @@ def _print_interleaved(run: dict, args) -> None:
         "server log. Ratio: Klynge's 2xx answers per second over pretix's, round by round; max "
         "p99: the slowest round's."
     )
+    if run.get("drained"):
+        print(
+            "After each of Klynge's POST runs the benchmark waited for its task worker to send "
+            "the queued confirmations before measuring on: "
+            + ", ".join(f"{seconds:.0f}" for seconds in run["drained"])
+            + " s."
+        )
     if run["first_error"]:
         print(f"first traceback in the server log: {run['first_error']}")
     if check["confirmed"] > check["capacity"]:
