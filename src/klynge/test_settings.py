@@ -14,6 +14,10 @@ os.environ.setdefault("KLYNGE_SSL_REDIRECT", "false")
 os.environ.setdefault("KLYNGE_LANGUAGE", "en")
 os.environ.setdefault("KLYNGE_TASKS_BACKEND", "immediate")
 os.environ.setdefault("KLYNGE_SHARED_CACHE", "memory")  # cleared before every test (conftest.py)
+# The concurrency guarantees start 300 writers at once in one process, where they queue for
+# SQLite's lock and for Python's: on a slow or busy machine the last one waited longer than the
+# 20 s a server's writer waits (2 workers x 2 threads) and failed with "database is locked".
+os.environ.setdefault("KLYNGE_SQLITE_TIMEOUT", "120")
 os.environ.setdefault(
     "KLYNGE_DATA_DIR", os.path.join(tempfile.gettempdir(), f"klynge-test-{os.getpid()}")
 )
