@@ -52,6 +52,7 @@ import re
 import selectors
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -59,6 +60,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 from loadgen import wrk_available, wrk_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -410,13 +412,9 @@ class KlyngeServer:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.database_url:
-                import psycopg
-
                 with psycopg.connect(self.database_url) as connection:
                     (left,) = connection.execute(query).fetchone()
             else:
-                import sqlite3
-
                 connection = sqlite3.connect(Path(self.data_dir) / "klynge.sqlite3", timeout=30)
                 try:
                     (left,) = connection.execute(query).fetchone()

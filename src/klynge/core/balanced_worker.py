@@ -34,10 +34,11 @@ from gunicorn.workers import gthread
 SLOTS = 32  # more workers than any one server runs
 STALE = 3.0  # seconds without a heartbeat after which a slot's worker counts as gone
 RECHECK = 0.005  # seconds: how soon a worker held back looks again
-_PID, _CONNECTIONS, _ACCEPTING, _HEARTBEAT = range(4)
+_PID, _CONNECTIONS, _HEARTBEAT = range(3)
+_FIELDS = 3
 
 # Shared by the master and every worker it forks (gunicorn imports the worker class first).
-_table = multiprocessing.RawArray("d", SLOTS * 4)
+_table = multiprocessing.RawArray("d", SLOTS * _FIELDS)
 _lock = multiprocessing.Lock()
 
 
@@ -57,9 +58,9 @@ class ThreadWorker(gthread.ThreadWorker):
         if _lock.acquire(timeout=1.0):  # else: no slot, and gthread's own behaviour
             try:
                 for slot in range(SLOTS):
-                    base = slot * 4
+                    base = slot * _FIELDS
                     if _table[base + _PID] == 0 or now - _table[base + _HEARTBEAT] > STALE:
-                        _table[base : base + 4] = [os.getpid(), 0, 0, now]
+                        _table[base : base + _FIELDS] = [os.getpid(), 0, now]
                         self.slot = slot
                         break
             finally:
@@ -70,12 +71,15 @@ class ThreadWorker(gthread.ThreadWorker):
         """Every pass of the worker's loop: the heartbeat, and whether to accept now."""
         super().notify()
         if self.slot >= 0 and self.alive:
-            _table[self.slot * 4 + _HEARTBEAT] = time.monotonic()
-            self.set_accept_enabled(self.nr_conns < self.worker_connections)
+            _table[self.slot * _FIELDS + _HEARTBEAT] = time.monotonic()
+            self._reconsider()
 
     def accept(self, listener):
         super().accept(listener)
         # gthread asks set_accept_enabled only when its own limit changes: ask again.
+        self._reconsider()
+
+    def _reconsider(self):
         self.set_accept_enabled(self.nr_conns < self.worker_connections)
 
     def set_accept_enabled(self, enabled):
@@ -87,9 +91,7 @@ class ThreadWorker(gthread.ThreadWorker):
             if enabled:
                 enabled = should_accept(self.nr_conns, self._siblings())
             super().set_accept_enabled(enabled)
-            base = self.slot * 4
-            _table[base + _CONNECTIONS] = self.nr_conns
-            _table[base + _ACCEPTING] = 1.0 if self._accepting else 0.0
+            _table[self.slot * _FIELDS + _CONNECTIONS] = self.nr_conns
         finally:
             _lock.release()
         return None
@@ -103,7 +105,7 @@ class ThreadWorker(gthread.ThreadWorker):
         """How many connections each live sibling holds."""
         now, found = time.monotonic(), []
         for slot in range(SLOTS):
-            base = slot * 4
+            base = slot * _FIELDS
             if slot == self.slot or _table[base + _PID] == 0:
                 continue
             if now - _table[base + _HEARTBEAT] <= STALE and _alive(int(_table[base + _PID])):
@@ -114,8 +116,6 @@ class ThreadWorker(gthread.ThreadWorker):
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process: the pid was reused
+    except (ProcessLookupError, PermissionError):  # gone, or its pid reused by someone else's
         return False
     return True

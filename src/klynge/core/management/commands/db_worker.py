@@ -103,7 +103,9 @@ class Worker(db_worker.Worker):
             task_result.status = TaskResultStatus.READY
             task_result.started_at = None
             task_result.worker_ids = task_result.worker_ids[:-1]
-        DBTaskResult.objects.bulk_update(unstarted, ["status", "started_at", "worker_ids"])
+        DBTaskResult.objects.using(unstarted[0]._state.db).bulk_update(
+            unstarted, ["status", "started_at", "worker_ids"]
+        )
         logger.info("Returned %d unstarted tasks to the queue.", len(unstarted))
 
     def run(self) -> None:
