@@ -28,7 +28,9 @@ from klynge.events.models import (
 )
 from klynge.events.selectors import (
     event_registrations,
+    event_to_register_for,
     filter_events,
+    for_registration,
     get_event_by_id_for_user,
     get_registration_for_user,
     person_for,
@@ -256,7 +258,8 @@ def list_registrations(request, event_id: int):
 # The reads of a staff registration, compiled once (see `klynge.core.prepared`): a rush of
 # registrations is mostly these.
 _our_event = Prepared(
-    lambda pk: Event.objects.filter(pk=pk, source__isnull=True), name="an event of ours"
+    lambda pk: for_registration(Event.objects.filter(pk=pk, source__isnull=True)),
+    name="an event of ours",
 )
 _living_person = Prepared(
     lambda pk: Person.objects.filter(pk=pk, erased_at__isnull=True), name="a person not erased"
@@ -284,7 +287,7 @@ def register(request, event_id: int, payload: RegistrationIn):
         event = _found(_our_event.first(event_id))
         person = _found(_living_person.first(payload.person))
     else:
-        event = _event(request, event_id)
+        event = event_to_register_for(request.auth, event_id)
         ensure_api_permission(request, "events.register", event)
         person = person_for(request.auth)
         if person is None:

@@ -504,11 +504,17 @@ _questions = Prepared(
 )
 
 
+def _ticket_types(event: Event) -> list[TicketCategory]:
+    # An event read `selectors.for_registration` knows whether it has any.
+    return _categories.all(event.pk) if getattr(event, "has_ticket_types", True) else []
+
+
 def _check_answers(event: Event, answers: dict) -> dict:
     """Keeps the answers to the event's questions: text (up to 1,000 characters), one of a
     choice question's choices, or yes/no."""
     clean, errors = {}, []
-    for question in _questions.all(event.pk):
+    questions = _questions.all(event.pk) if getattr(event, "has_questions", True) else []
+    for question in questions:
         value = str(answers.get(str(question.pk), "") or "").strip()[:1000]
         if question.required and not value:
             errors.append(_("Answer: %(question)s") % {"question": question.label})
@@ -572,7 +578,7 @@ def register(
         raise ValidationError(_("This is a partner's event: register on the organiser's page."))
     registrant = _Registrant(person, organisation)
     if category is None:
-        categories = _categories.all(event.pk)
+        categories = _ticket_types(event)
         if categories:
             category = next((c for c in categories if _eligible(c, registrant, staff)), None)
             if category is None:

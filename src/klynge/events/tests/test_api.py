@@ -121,6 +121,67 @@ def test_staff_register_people_waitlisted_and_full(api_client, staff):
     )
 
 
+def test_api_registrations_check_ticket_types_and_questions(api_client, staff, employee):
+    """The API reads an event with whether it has ticket types and questions, and skips
+    reading those it has none of: an event that has them still checks them, for staff naming
+    a person and for a person registering themself."""
+    event = EventFactory(capacity=10)
+    services.create_category(actor=staff, event=event, name="Speakers", kind="speaker")
+    question = services.create_question(
+        actor=staff, event=event, label="Dietary needs", kind="yes_no", required=True
+    )
+    url = f"/api/v1/events/{event.pk}/registrations"
+    refused = api_client(employee).post(url, {"answers": {}}, content_type=JSON)
+    assert (refused.status_code, refused.json()["errors"]) == (
+        400,
+        {"category": ["No ticket type is open to you."]},
+    )
+    person = PersonFactory()
+    unanswered = api_client(staff).post(url, {"person": person.pk}, content_type=JSON)
+    assert (unanswered.status_code, unanswered.json()["errors"]) == (
+        400,
+        {"answers": ["Answer: Dietary needs"]},
+    )
+    assert not Registration.objects.exists()
+    answered = api_client(staff).post(
+        url, {"person": person.pk, "answers": {str(question.pk): "no"}}, content_type=JSON
+    )
+    assert answered.status_code == 201
+    registration = Registration.objects.get()
+    assert (registration.category.name, registration.answers) == (
+        "Speakers",
+        {str(question.pk): "no"},
+    )
+
+
+def test_an_event_without_ticket_types_or_questions_costs_two_reads_less(
+    api_client, staff, django_assert_num_queries
+):
+    plain, asking = EventFactory(), EventFactory()
+    services.create_category(actor=staff, event=asking, name="Everyone")
+    question = services.create_question(actor=staff, event=asking, label="Note")
+    client = api_client(staff)
+    client.post(  # the token's last use is noted once a minute: not in the counts below
+        f"/api/v1/events/{plain.pk}/registrations",
+        {"person": PersonFactory().pk},
+        content_type=JSON,
+    )
+    a, b = PersonFactory(), PersonFactory()
+    # token, event, person, affiliations, then the transaction (a savepoint pair in the test's
+    # transaction): registration, audit entry and the seat (the tests send e-mail at once)
+    with django_assert_num_queries(9):
+        plain_response = client.post(
+            f"/api/v1/events/{plain.pk}/registrations", {"person": a.pk}, content_type=JSON
+        )
+    with django_assert_num_queries(12):  # its ticket types, questions, and the type's seat
+        asking_response = client.post(
+            f"/api/v1/events/{asking.pk}/registrations",
+            {"person": b.pk, "answers": {str(question.pk): "Late"}},
+            content_type=JSON,
+        )
+    assert (plain_response.status_code, asking_response.status_code) == (201, 201)
+
+
 def test_only_staff_name_a_person(api_client, employee):
     event = EventFactory()
     other = PersonFactory()
