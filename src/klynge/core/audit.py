@@ -8,6 +8,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from klynge.core.models import AuditEntry
+from klynge.core.prepared import PreparedInsert
+
+# Every write records an entry: its INSERT compiled once (see `klynge.core.prepared`).
+_new_entry = PreparedInsert(AuditEntry)
 
 
 def record(
@@ -24,7 +28,7 @@ def record(
     change commit together.
     """
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if is_user else None,
         actor_label=(actor.get_username() if is_user else "system"),
         action=action,
@@ -33,3 +37,4 @@ def record(
         target_label=str(target)[:255] if target is not None else "",
         data=data or {},
     )
+    return _new_entry.insert(entry)

@@ -25,6 +25,12 @@ Rules for the function that builds the queryset:
 
 `PreparedUpdate` does the same for an UPDATE of the rows such a queryset selects, with values
 fixed when it is defined (expressions such as `F("seats_taken") + 1`), on one table only.
+
+`PreparedInsert` is `instance.save(force_insert=True)` for a new row, its INSERT compiled once
+per connection: the values are still each field's `pre_save` and `get_db_prep_save`, as the
+ORM's own, and the row's generated key is read back. It saves the ORM's way (signals, a model's
+own `save()`) whenever the model has `pre_save`/`post_save` receivers or its own `save()`, or a
+value is an expression.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.db.models import QuerySet, sql
+from django.db.models.signals import post_save, pre_save
 
 # Stand-ins for the parameters while the query is compiled: values no real query carries, and
 # integers within every integer column's range (Django leaves out a comparison with a value a
@@ -164,3 +171,90 @@ class PreparedUpdate(Prepared):
     def update(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> int:
         """Updates the rows and returns how many it changed."""
         return self._compiled(using).update(args) if self._check(args) else 0
+
+
+class PreparedInsert:
+    """`instance.save(force_insert=True)` for new rows of `model`, compiled once per connection."""
+
+    def __init__(self, model: type[models.Model], *, name: str = ""):
+        self.model = model
+        self.name = name or f"a new {model._meta.label}"
+        # A model with its own save(), or a field whose SQL depends on its value, is saved the
+        # ORM's way, always.
+        self.own_save = model.save is not models.Model.save or any(
+            hasattr(f, "get_placeholder") or hasattr(f, "get_placeholder_sql")
+            for f in model._meta.local_concrete_fields
+        )
+
+    def _compiled(self, connection, using: str, pk_set: bool, instance) -> tuple:
+        cache = connection.__dict__.setdefault("_klynge_prepared", {})
+        compiled = cache.get((self, pk_set))
+        if compiled is None:
+            meta = self.model._meta
+            fields = [
+                f
+                for f in meta.local_concrete_fields
+                if not f.generated and (pk_set or f is not meta.auto_field)
+            ]
+            returning = list(meta.db_returning_fields)
+            query = sql.InsertQuery(self.model)
+            query.insert_values(fields, [instance])
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = returning
+            statements = compiler.as_sql()
+            if len(statements) != 1 or len(statements[0][1]) != len(fields):
+                raise ImproperlyConfigured(f"{self.name}: one INSERT, one value per field.")
+            columns = [field.get_col(meta.db_table) for field in returning]
+            compiled = cache[(self, pk_set)] = (
+                statements[0][0],
+                fields,
+                returning,
+                compiler.returning_params,
+                compiler.get_converters(columns),
+                compiler,
+            )
+        return compiled
+
+    def insert(self, instance: models.Model, *, using: str | None = None) -> models.Model:
+        """Inserts `instance` (a new row) where `save()` would, sets its generated key and
+        returns it."""
+        model = self.model
+        if type(instance) is not model:
+            raise TypeError(f"{self.name} inserts {model.__name__}s, not {instance!r}.")
+        using = using or router.db_for_write(model, instance=instance)
+        connection = connections[using]
+        if (
+            self.own_save
+            or pre_save.has_listeners(model)
+            or post_save.has_listeners(model)
+            or not connection.features.can_return_columns_from_insert
+        ):
+            instance.save(force_insert=True, using=using)
+            return instance
+        instance._prepare_related_fields_for_save(operation_name="save")
+        sql_text, fields, returning, returning_params, converters, compiler = self._compiled(
+            connection, using, instance._is_pk_set(), instance
+        )
+        values = [field.pre_save(instance, add=True) for field in fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            instance.save(force_insert=True, using=using)  # a database default, F(), ...
+            return instance
+        params = [
+            field.get_db_prep_save(value, connection=connection)
+            for field, value in zip(fields, values, strict=True)
+        ]
+        with transaction.mark_for_rollback_on_error(using=using):
+            with connection.cursor() as cursor:
+                cursor.execute(sql_text, params)
+                rows = (
+                    connection.ops.fetch_returned_rows(cursor, returning_params)
+                    if returning
+                    else []
+                )
+        if returning:
+            if converters:
+                rows = list(compiler.apply_converters(rows, converters))
+            for value, field in zip(rows[0], returning, strict=True):
+                setattr(instance, field.attname, value)
+        instance._state.adding, instance._state.db = False, using
+        return instance

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from klynge.accounts.roles import Role, is_staff_user, roles_for
 from klynge.core import audit
 from klynge.core.emails import enqueue_on_commit, send_email_now
-from klynge.core.prepared import Prepared, PreparedUpdate
+from klynge.core.prepared import Prepared, PreparedInsert, PreparedUpdate
 from klynge.ecosystem.models import (
     Affiliation,
     AffiliationRole,
@@ -660,11 +660,15 @@ def _needs_approval(event: Event, staff: bool) -> bool:
     return event.requires_approval and not staff
 
 
+# Every registration is one such INSERT: compiled once (see `klynge.core.prepared`).
+_new_registration = PreparedInsert(Registration)
+
+
 def _insert(registration: Registration) -> None:
     try:
         # The partial unique index (one living registration per person and event) refuses a
         # second one; the error ends the transaction, which is rolled back as we leave it.
-        registration.save(force_insert=True)
+        _new_registration.insert(registration)
     except IntegrityError:
         raise _already_registered(registration.person) from None
 

@@ -5,12 +5,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, connections, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import F, Q, Value
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
 from klynge.accounts.models import ApiToken
-from klynge.core.prepared import Prepared, PreparedUpdate
+from klynge.core.prepared import Prepared, PreparedInsert, PreparedUpdate
 from klynge.ecosystem.models import Affiliation, Organisation, Person
 from klynge.ecosystem.tests.factories import (
     AffiliationFactory,
@@ -169,3 +170,59 @@ def test_an_update_across_tables_is_refused():
     )
     with pytest.raises(ImproperlyConfigured, match="one table"):
         across.update(1)
+
+
+new_person = PreparedInsert(Person)
+
+
+def test_an_insert_stores_what_save_would_and_reads_back_the_key():
+    made = PersonFactory.build(languages=["da", "en"], other_emails=["x@example.org"])
+    saved = PersonFactory.build(
+        first_name=made.first_name, last_name=made.last_name, email="saved@example.org"
+    )
+    saved.languages, saved.other_emails = made.languages, made.other_emails
+    with CaptureQueriesContext(connection) as queries:
+        assert new_person.insert(made) is made
+    assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
+    saved.save()
+    assert made.pk and made.pk != saved.pk
+    assert made._state.adding is False and made._state.db == "default"
+    assert made.created_at and made.updated_at  # auto_now_add and auto_now, as save() sets them
+    stored, compare = Person.objects.get(pk=made.pk), Person.objects.get(pk=saved.pk)
+    different = {"id", "email", "created_at", "updated_at"}
+    assert {k: v for k, v in _fields(stored).items() if k not in different} == {
+        k: v for k, v in _fields(compare).items() if k not in different
+    }
+    assert _fields(stored) == _fields(made)
+    given = PersonFactory.build(pk=made.pk + 1000)  # a key given is inserted as it is
+    new_person.insert(given)
+    assert Person.objects.filter(pk=made.pk + 1000).exists()
+
+
+def test_a_refused_insert_raises_and_rolls_back_with_its_transaction():
+    affiliation = AffiliationFactory()
+    new_affiliation = PreparedInsert(Affiliation)
+    twin = Affiliation(organisation_id=None, person_id=affiliation.person_id)  # NOT NULL
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new_affiliation.insert(twin)
+    assert Affiliation.objects.count() == 1
+    with pytest.raises(TypeError, match="inserts Affiliations"):
+        new_affiliation.insert(PersonFactory.build())
+
+
+def test_receivers_own_saves_and_expressions_get_the_orms_save():
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.last_name, created))
+
+    post_save.connect(receiver, sender=Person)
+    try:
+        new_person.insert(PersonFactory.build(last_name="Heard"))
+    finally:
+        post_save.disconnect(receiver, sender=Person)
+    assert heard == [("Heard", True)]
+    # An expression is left to the ORM, which writes what it computes.
+    expressed = PersonFactory.build(last_name=Value("Computed"))
+    new_person.insert(expressed)
+    assert Person.objects.filter(pk=expressed.pk, last_name="Computed").exists()
