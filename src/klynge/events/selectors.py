@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from klynge.accounts.roles import Role, roles_for
+from klynge.core.prepared import Prepared
 from klynge.ecosystem.models import Person
 from klynge.events.models import (
     ACTIVE_STATUSES,
@@ -196,10 +197,17 @@ def get_manageable_event(slug: str) -> Event:
     return get_object_or_404(Event.objects.select_related("organiser"), slug=slug)
 
 
+# A login's person, read on every registration of one's own: compiled once per connection.
+_person_of_login = Prepared(
+    lambda user_id: Person.objects.filter(user_id=user_id).order_by("pk")[:1],
+    name="the person of a login",
+)
+
+
 def person_for(user) -> Person | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return Person.objects.filter(user=user).first()
+    return _person_of_login.first(user.pk)
 
 
 def registration_of(user, event: Event) -> Registration | None:

@@ -31,11 +31,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--worker-nice",
             type=int,
-            default=10,
+            default=19,
             choices=range(0, 20),
             metavar="0-19",
             help="how much lower the CPU priority of the task worker and the periodic jobs is "
-            "than the web server's (default 10: requests first, their e-mails moments later)",
+            "than the web server's (default 19, the lowest: on a busy machine requests are "
+            "answered first and their e-mails are sent in the gaps, or right after a rush)",
         )
         parser.add_argument(
             "--no-periodic",
