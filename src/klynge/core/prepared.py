@@ -202,6 +202,7 @@ class PreparedInsert:
             compiler = query.get_compiler(using=using)
             compiler.returning_fields = returning
             statements = compiler.as_sql()
+            query.objs = []  # only the SQL is kept, not the instance it was compiled with
             if len(statements) != 1 or len(statements[0][1]) != len(fields):
                 raise ImproperlyConfigured(f"{self.name}: one INSERT, one value per field.")
             columns = [field.get_col(meta.db_table) for field in returning]
