@@ -34,8 +34,8 @@ from gunicorn.workers import gthread
 SLOTS = 32  # more workers than any one server runs
 STALE = 3.0  # seconds without a heartbeat after which a slot's worker counts as gone
 RECHECK = 0.005  # seconds: how soon a worker held back looks again
-_PID, _CONNECTIONS, _HEARTBEAT = range(3)
-_FIELDS = 3
+_FIELDS = 3  # per slot:
+_PID, _CONNECTIONS, _HEARTBEAT = range(_FIELDS)
 
 # Shared by the master and every worker it forks (gunicorn imports the worker class first).
 _table = multiprocessing.RawArray("d", SLOTS * _FIELDS)

@@ -181,7 +181,7 @@ class PreparedInsert:
         self.name = name or f"a new {model._meta.label}"
         # A model with its own save(), or a field whose SQL depends on its value, is saved the
         # ORM's way, always.
-        self.own_save = model.save is not models.Model.save or any(
+        self.orm_only = model.save is not models.Model.save or any(
             hasattr(f, "get_placeholder") or hasattr(f, "get_placeholder_sql")
             for f in model._meta.local_concrete_fields
         )
@@ -225,7 +225,7 @@ class PreparedInsert:
         using = using or router.db_for_write(model, instance=instance)
         connection = connections[using]
         if (
-            self.own_save
+            self.orm_only
             or pre_save.has_listeners(model)
             or post_save.has_listeners(model)
             or not connection.features.can_return_columns_from_insert

@@ -504,17 +504,17 @@ _questions = Prepared(
 )
 
 
-def _ticket_types(event: Event) -> list[TicketCategory]:
-    # An event read `selectors.for_registration` knows whether it has any.
-    return _categories.all(event.pk) if getattr(event, "has_ticket_types", True) else []
+def _if_any(event: Event, flag: str, rows: Prepared) -> list:
+    """The event's ticket types or questions; none, unread, when the event was read with
+    `selectors.for_registration` and `flag` says it has none."""
+    return rows.all(event.pk) if getattr(event, flag, True) else []
 
 
 def _check_answers(event: Event, answers: dict) -> dict:
     """Keeps the answers to the event's questions: text (up to 1,000 characters), one of a
     choice question's choices, or yes/no."""
     clean, errors = {}, []
-    questions = _questions.all(event.pk) if getattr(event, "has_questions", True) else []
-    for question in questions:
+    for question in _if_any(event, "has_questions", _questions):
         value = str(answers.get(str(question.pk), "") or "").strip()[:1000]
         if question.required and not value:
             errors.append(_("Answer: %(question)s") % {"question": question.label})
@@ -578,7 +578,7 @@ def register(
         raise ValidationError(_("This is a partner's event: register on the organiser's page."))
     registrant = _Registrant(person, organisation)
     if category is None:
-        categories = _ticket_types(event)
+        categories = _if_any(event, "has_ticket_types", _categories)
         if categories:
             category = next((c for c in categories if _eligible(c, registrant, staff)), None)
             if category is None:
