@@ -55,6 +55,14 @@ def _run_klynge(env_overrides: dict[str, str], *args: str) -> subprocess.Complet
             "KLYNGE_SQLITE_TIMEOUT must be a whole number",
         ),
         (
+            {
+                "KLYNGE_DEBUG": "true",
+                "DATABASE_URL": "postgres://u:p@db.example:5432/klynge",
+                "KLYNGE_DB_PREPARED_STATEMENTS": "sometimes",
+            },
+            "KLYNGE_DB_PREPARED_STATEMENTS must be a boolean",
+        ),
+        (
             {"KLYNGE_DEBUG": "true", "KLYNGE_SHARED_CACHE": "redis"},
             "KLYNGE_SHARED_CACHE must be one of file, database, memory",
         ),
@@ -72,26 +80,45 @@ def test_wrong_configuration_stops_startup_naming_the_variable(tmp_path, env, me
     assert "Traceback" not in result.stderr
 
 
-def test_postgres_url_switches_the_engine(tmp_path):
-    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+def _database_settings(tmp_path, **env) -> dict:
+    code = "from django.conf import settings; print(json.dumps(settings.DATABASES['default']))"
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='klynge.settings'; django.setup(); {code}",
+            "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='klynge.settings'; "
+            f"django.setup(); {code}",
         ],
         env={
             "PATH": "/usr/bin:/bin",
             "KLYNGE_DEBUG": "true",
             "KLYNGE_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": "postgres://u:p@db.example:5432/klynge",
+            **env,
         },
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    assert result.stdout.strip() == "django.db.backends.postgresql"
+    return json.loads(result.stdout)
+
+
+def test_postgres_url_switches_the_engine_and_prepares_repeated_statements(tmp_path):
+    database = _database_settings(tmp_path, DATABASE_URL="postgres://u:p@db.example:5432/klynge")
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+    # The URL's own options are kept; preparing can be switched off (PgBouncer < 1.21).
+    database = _database_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u:p@db.example:5432/klynge?sslmode=require",
+        KLYNGE_DB_PREPARED_STATEMENTS="false",
+    )
+    assert database["OPTIONS"] == {"sslmode": "require"}
+
+    database = _database_settings(tmp_path)
+    assert database["ENGINE"] != "django.db.backends.postgresql"
+    assert "server_side_binding" not in database["OPTIONS"]
 
 
 def test_openapi_schema_in_the_repo_matches_the_live_one(client):
@@ -116,6 +143,22 @@ def test_money_is_formatted_per_language():
 def test_time_zone_defaults_to_copenhagen_and_storage_is_utc():
     assert settings.TIME_ZONE == "Europe/Copenhagen"
     assert settings.USE_TZ is True
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_a_statement_run_again_and_again_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL-specific: prepared statements")
+    for _ in range(6):
+        assert not AuditEntry.objects.filter(action="test.prepared", actor_label="system").exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%WHERE ("core_auditentry"."action" = $_ AND "core_auditentry"."actor_label" = $_)%'],
+        )
+        # Once prepared, the server has the statement with its parameters as $1, $2: bound
+        # on the server, planned once for this connection.
+        assert len(cursor.fetchall()) == 1
 
 
 @pytest.mark.django_db(transaction=True)
