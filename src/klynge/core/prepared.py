@@ -27,10 +27,10 @@ Rules for the function that builds the queryset:
 fixed when it is defined (expressions such as `F("seats_taken") + 1`), on one table only.
 
 `PreparedInsert` is `instance.save(force_insert=True)` for a new row, its INSERT compiled once
-per connection: the values are still each field's `pre_save` and `get_db_prep_save`, as the
-ORM's own, and the row's generated key is read back. It saves the ORM's way (signals, a model's
-own `save()`) whenever the model has `pre_save`/`post_save` receivers or its own `save()`, or a
-value is an expression.
+per connection: it sends `pre_save` and `post_save` as `save()` does, the values are still each
+field's `pre_save` and `get_db_prep_save`, as the ORM's own, and the row's generated key is read
+back. It saves the ORM's way whenever the model has its own `save()` or a parent model, or a value
+is an expression.
 """
 
 from __future__ import annotations
@@ -94,6 +94,12 @@ class _Compiled:
         # ask the query for a compiler, run its SQL and read the rows through it. This query's
         # compiler is the one compiled above, and its SQL is the one kept here.
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        if prepared.update_values is None:
+            # Each read asks the compiler for its columns' converters (JSON, dates, ...), which
+            # are the same for every run of this SQL: found once.
+            columns = [column for column, *_ in compiler.select[: compiler.col_count]]
+            converters = compiler.get_converters(columns)
+            compiler.get_converters = lambda expressions: converters
         self.sql, self.params, self.positions = sql_text, params, positions
         self.compiler, self.queryset, self.using = compiler, queryset, using
 
@@ -179,11 +185,18 @@ class PreparedInsert:
     def __init__(self, model: type[models.Model], *, name: str = ""):
         self.model = model
         self.name = name or f"a new {model._meta.label}"
-        # A model with its own save(), or a field whose SQL depends on its value, is saved the
-        # ORM's way, always.
-        self.orm_only = model.save is not models.Model.save or any(
-            hasattr(f, "get_placeholder") or hasattr(f, "get_placeholder_sql")
-            for f in model._meta.local_concrete_fields
+        # A model with its own save() or a parent model (two INSERTs), or a field whose SQL
+        # depends on its value, is saved the ORM's way, always.
+        meta = model._meta
+        self.orm_only = (
+            model.save is not models.Model.save
+            or bool(meta.parents)
+            or meta.proxy
+            or meta.auto_created
+            or any(
+                hasattr(f, "get_placeholder") or hasattr(f, "get_placeholder_sql")
+                for f in meta.local_concrete_fields
+            )
         )
 
     def _compiled(self, connection, using: str, pk_set: bool, instance) -> tuple:
@@ -226,20 +239,26 @@ class PreparedInsert:
         connection = connections[using]
         if (
             self.orm_only
-            or pre_save.has_listeners(model)
-            or post_save.has_listeners(model)
             or not connection.features.can_return_columns_from_insert
+            or any(
+                hasattr(value, "resolve_expression") for value in instance.__dict__.values()
+            )  # a database default, F(), ...: the ORM writes what it computes
         ):
             instance.save(force_insert=True, using=using)
             return instance
         instance._prepare_related_fields_for_save(operation_name="save")
+        # As Model.save_base: the receivers see the instance before its fields' pre_save.
+        pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
         sql_text, fields, returning, returning_params, converters, compiler = self._compiled(
             connection, using, instance._is_pk_set(), instance
         )
         values = [field.pre_save(instance, add=True) for field in fields]
         if any(hasattr(value, "resolve_expression") for value in values):
-            instance.save(force_insert=True, using=using)  # a database default, F(), ...
-            return instance
+            # A receiver made a value an expression: the rest of save_base, without the
+            # pre_save it has heard already.
+            with transaction.mark_for_rollback_on_error(using=using):
+                instance._save_table(cls=model, force_insert=True, using=using)
+            return self._saved(instance, using)
         params = [
             field.get_db_prep_save(value, connection=connection)
             for field, value in zip(fields, values, strict=True)
@@ -257,5 +276,16 @@ class PreparedInsert:
                 rows = list(compiler.apply_converters(rows, converters))
             for value, field in zip(rows[0], returning, strict=True):
                 setattr(instance, field.attname, value)
+        return self._saved(instance, using)
+
+    def _saved(self, instance: models.Model, using: str) -> models.Model:
         instance._state.adding, instance._state.db = False, using
+        post_save.send(
+            sender=self.model,
+            instance=instance,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=using,
+        )
         return instance

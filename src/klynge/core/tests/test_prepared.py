@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F, Q, Value
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
 from klynge.accounts.models import ApiToken
@@ -210,19 +210,54 @@ def test_a_refused_insert_raises_and_rolls_back_with_its_transaction():
         new_affiliation.insert(PersonFactory.build())
 
 
-def test_receivers_own_saves_and_expressions_get_the_orms_save():
+def test_receivers_hear_the_insert_once_as_they_hear_save():
     heard = []
 
-    def receiver(sender, instance, created, **kwargs):
-        heard.append((instance.last_name, created))
+    def before(sender, instance, raw, using, update_fields, **kwargs):
+        heard.append(("pre_save", instance.pk, raw, using, update_fields))
+        instance.title = "Set by a receiver"  # as django-tasks-db fills in run_after
 
-    post_save.connect(receiver, sender=Person)
+    def after(sender, instance, created, raw, using, update_fields, **kwargs):
+        heard.append(("post_save", instance.pk is not None, created, raw, using, update_fields))
+
+    pre_save.connect(before, sender=Person)
+    post_save.connect(after, sender=Person)
     try:
-        new_person.insert(PersonFactory.build(last_name="Heard"))
+        with CaptureQueriesContext(connection) as queries:
+            made = new_person.insert(PersonFactory.build(last_name="Heard"))
     finally:
-        post_save.disconnect(receiver, sender=Person)
-    assert heard == [("Heard", True)]
+        pre_save.disconnect(before, sender=Person)
+        post_save.disconnect(after, sender=Person)
+    assert len(queries) == 1  # still the prepared INSERT
+    assert heard == [
+        ("pre_save", None, False, "default", None),
+        ("post_save", True, True, False, "default", None),
+    ]
+    assert Person.objects.get(pk=made.pk).title == "Set by a receiver"
+
+
+def test_expressions_get_the_orms_save_and_receivers_still_hear_it_once():
     # An expression is left to the ORM, which writes what it computes.
     expressed = PersonFactory.build(last_name=Value("Computed"))
     new_person.insert(expressed)
     assert Person.objects.filter(pk=expressed.pk, last_name="Computed").exists()
+
+    heard = []
+
+    def computing(sender, instance, **kwargs):
+        heard.append("pre_save")
+        instance.title = Value("Computed by a receiver")
+
+    def after(sender, instance, created, **kwargs):
+        heard.append(("post_save", created))
+
+    pre_save.connect(computing, sender=Person)
+    post_save.connect(after, sender=Person)
+    try:
+        made = new_person.insert(PersonFactory.build(last_name="Receiver"))
+    finally:
+        pre_save.disconnect(computing, sender=Person)
+        post_save.disconnect(after, sender=Person)
+    assert heard == ["pre_save", ("post_save", True)]
+    assert made.pk and made._state.adding is False
+    assert Person.objects.get(pk=made.pk).title == "Computed by a receiver"
