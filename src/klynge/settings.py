@@ -423,7 +423,7 @@ _tasks_backend = env.get_choice("KLYNGE_TASKS_BACKEND", "database", ("database",
 TASKS = {
     "default": {
         "BACKEND": {
-            "database": "django_tasks_db.DatabaseBackend",
+            "database": "klynge.core.task_backend.OutboxBackend",
             "immediate": "django.tasks.backends.immediate.ImmediateBackend",
         }[_tasks_backend],
         "QUEUES": ["default"],

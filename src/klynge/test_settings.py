@@ -39,4 +39,4 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 # Tasks run at once in tests; the "database" backend is there to test the real worker path.
-TASKS["database"] = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}  # noqa: F405
+TASKS["database"] = {"BACKEND": "klynge.core.task_backend.OutboxBackend", "QUEUES": ["default"]}  # noqa: F405

@@ -20,13 +20,12 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         import datetime
 
-        from django.conf import settings
-
         from klynge.core import panels  # noqa: F401  (registers the dashboard panels)
         from klynge.core.periodic import Job, register
+        from klynge.core.task_backend import tasks_in_database
 
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="core.cache_tables")
 
-        if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        if tasks_in_database():
             # Finished tasks keep their arguments (e-mails with their links): prune them.
             register(Job("prune_db_task_results", every=datetime.timedelta(days=1)))

@@ -19,13 +19,12 @@ from django.db import transaction
 from django.tasks import Task, task
 from django.template.loader import render_to_string
 from django.utils import translation
+from django_tasks_db.backend import DatabaseBackend
 
 from klynge.core.tasks import send_email
 
 # An attachment: (file name, text content, MIME type), e.g. ("event.ics", "...", "text/calendar").
 Attachment = tuple[str, str, str]
-# Task backends that store tasks as rows of the default database (so they can join a transaction).
-OUTBOX_BACKENDS = ("django_tasks_db.backend.DatabaseBackend",)
 
 
 @task()
@@ -42,9 +41,9 @@ def send_email_with_attachments(
 
 def is_outbox(task_: Task) -> bool:
     """Whether `task_`'s backend writes its tasks to the database in the current transaction."""
-    backend = task_.get_backend()
-    path = f"{type(backend).__module__}.{type(backend).__qualname__}"
-    return path in OUTBOX_BACKENDS
+    # django-tasks-db's backend (and Klynge's, built on it) stores a task as a row of the
+    # default database, so the row joins the transaction.
+    return isinstance(task_.get_backend(), DatabaseBackend)
 
 
 def enqueue_on_commit(task_: Task, **kwargs: Any) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from klynge.core.emails import queue_email
+from klynge.core.emails import queue_email, send_email_with_attachments
 from klynge.ecosystem.tests.factories import PersonFactory
 from klynge.events.models import Registration
 from klynge.events.tests.factories import EventFactory
@@ -77,7 +77,9 @@ def test_the_attachment_task_runs_on_the_database_worker(transactional_db, mailo
     ]
 
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DATABASE_TASKS = {
+    "default": {"BACKEND": "klynge.core.task_backend.OutboxBackend", "QUEUES": ["default"]}
+}
 
 
 def _queued():
@@ -107,6 +109,37 @@ def test_with_the_database_backend_the_task_row_is_written_in_the_transaction(
             attachments=[("a.ics", "x", "text/calendar")],
         )
     assert _queued() == ["klynge.core.emails.send_email_with_attachments"]
+
+
+def test_klynges_backend_writes_the_row_the_librarys_would_in_one_statement(
+    transactional_db, settings
+):
+    """The prepared INSERT stores what django-tasks-db's own `create()` stores, `run_after`
+    filled in by the library's pre_save receiver included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    settings.TASKS = {
+        **DATABASE_TASKS,
+        "library": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
+    arguments = {"to": ["e@example.org"], "subject": "Hej", "body": "Æble", "attachments": []}
+    with CaptureQueriesContext(connection) as queries:
+        ours = send_email_with_attachments.enqueue(**arguments)
+    theirs = send_email_with_attachments.using(backend="library").enqueue(**arguments)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
+    assert ours.backend == "default" and theirs.backend == "library"
+    fields = [f.attname for f in DBTaskResult._meta.concrete_fields]
+    skip = {"id", "enqueued_at", "backend_name"}
+    ours_row, theirs_row = (
+        DBTaskResult.objects.values(*fields).get(pk=result.id) for result in (ours, theirs)
+    )
+    assert {k: v for k, v in ours_row.items() if k not in skip} == {
+        k: v for k, v in theirs_row.items() if k not in skip
+    }
+    assert ours_row["run_after"] == get_date_max() and ours_row["enqueued_at"]
+    assert DBTaskResult.objects.get(pk=ours.id).task_result.status == ours.status
 
 
 def test_the_outbox_rows_are_sent_by_the_worker(transactional_db, settings, mailoutbox):

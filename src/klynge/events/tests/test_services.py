@@ -364,7 +364,7 @@ def test_the_confirmation_is_queued_in_the_registrations_transaction(
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "klynge.core.task_backend.OutboxBackend", "QUEUES": ["default"]}
     }
     event = EventFactory(capacity=5)
     a, b = people(2)
@@ -392,7 +392,7 @@ def test_a_first_try_that_finds_no_seat_leaves_nothing_behind(transactional_db, 
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "klynge.core.task_backend.OutboxBackend", "QUEUES": ["default"]}
     }
     full_event = EventFactory(capacity=1)
     event = EventFactory(capacity=10)

@@ -6,8 +6,9 @@ import subprocess
 import sys
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from klynge.core.task_backend import tasks_in_database
 
 
 class Command(BaseCommand):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         # about as much CPU as the registration itself): at a lower priority, a rush of
         # requests is answered first on a busy machine and the queue catches up after it.
         background = {"preexec_fn": (lambda: os.nice(worker_nice)) if worker_nice else None}
-        uses_worker = settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+        uses_worker = tasks_in_database()
         if uses_worker and not no_worker:
             processes.append(
                 subprocess.Popen([sys.executable, "-m", "klynge", "db_worker"], **background)
