@@ -10,6 +10,10 @@ admin.site.has_permission = core_views.admin_site_has_permission
 admin.site.site_header = "Klynge"
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and API calls are the most frequent requests
+    # (a registration rush is all API calls); the pages' patterns, two of them includes without a
+    # prefix, would otherwise be tried before every one of them.
+    path("api/v1/", api.urls),
     path("", include("klynge.core.urls")),
     path("accounts/", include("klynge.accounts.urls")),
     path("directory/", include("klynge.ecosystem.urls")),
@@ -24,7 +28,6 @@ urlpatterns = [
     path("surveys/", include("klynge.surveys.urls")),
     path("insights/", include("klynge.insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.compat import normalize_json
+from django_tasks_db.compat import normalize_json, task_enqueued
 
 from klynge.core.prepared import PreparedInsert
 
@@ -30,6 +30,14 @@ def _new_task_row() -> PreparedInsert:
 
 class OutboxBackend(DatabaseBackend):
     """django-tasks-db's `DatabaseBackend`, its task rows inserted by `PreparedInsert`."""
+
+    def enqueue(self, task, args, kwargs):
+        # As DatabaseBackend.enqueue, which builds the result (and the task in it, from its
+        # import path) twice: once for the signal, once to return.
+        self.validate_task(task)
+        result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=result)
+        return result
 
     def _task_to_db_task(self, task, args, kwargs) -> Any:
         # As DatabaseBackend._task_to_db_task, with the row inserted by PreparedInsert.

@@ -142,6 +142,39 @@ def test_klynges_backend_writes_the_row_the_librarys_would_in_one_statement(
     assert DBTaskResult.objects.get(pk=ours.id).task_result.status == ours.status
 
 
+def test_klynges_backend_announces_the_result_it_returns_once(transactional_db, settings):
+    """`task_enqueued` is sent once per task, with the result `enqueue` returns, which says what
+    the library's own backend says of the same task."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import task_enqueued
+
+    from klynge.core.task_backend import OutboxBackend
+
+    settings.TASKS = {
+        **DATABASE_TASKS,
+        "library": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
+    heard = []
+
+    def receiver(sender, task_result, **kwargs):
+        heard.append((sender, task_result))
+
+    arguments = {"to": ["e@example.org"], "subject": "Hej", "body": "Æble", "attachments": []}
+    task_enqueued.connect(receiver)
+    try:
+        ours = send_email_with_attachments.enqueue(**arguments)
+        theirs = send_email_with_attachments.using(backend="library").enqueue(**arguments)
+    finally:
+        task_enqueued.disconnect(receiver)
+    assert [sender for sender, _ in heard] == [OutboxBackend, DatabaseBackend]
+    assert heard[0][1] is ours and heard[1][1].id == theirs.id
+    for attribute in ("status", "args", "kwargs", "errors", "worker_ids", "started_at"):
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    for attribute in ("func", "priority", "queue_name", "run_after"):
+        assert getattr(ours.task, attribute) == getattr(theirs.task, attribute), attribute
+    assert (ours.backend, theirs.backend) == ("default", "library")
+
+
 def test_the_outbox_rows_are_sent_by_the_worker(transactional_db, settings, mailoutbox):
     import io
 
