@@ -104,8 +104,14 @@ class Checkout:
         if self.args.database_url:
             _reset_postgres(self.args.database_url)
             env["DATABASE_URL"] = self.args.database_url
-        quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL}
-        subprocess.run([PYTHON, "-m", "klynge", "migrate", "--no-input"], **quiet)
+        migrate = subprocess.run(
+            [PYTHON, "-m", "klynge", "migrate", "--no-input"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if migrate.returncode:  # (its warnings, e.g. a worktree without node_modules, are noise)
+            raise SystemExit(f"{self.label}: migrate failed:\n{migrate.stderr}")
         runs = 1 + 2 * (1 + 1)  # the native check, then small and large under valgrind
         people = runs * WARM_UP + self.args.small + 2 * self.args.large + 10
         setup = _run(env, SETUP, people, 10**6)

@@ -289,12 +289,13 @@ def viewer_zone(value: str, event: Event) -> zoneinfo.ZoneInfo:
 
 
 def categories_with_counts(event: Event) -> list:
-    """The event's ticket types with their seats taken and registrations (one query)."""
+    """The event's ticket types with their seats taken and registrations (one query), in
+    their order (Django leaves a model's default ordering out of a query that aggregates)."""
     return list(
         event.categories.annotate(
             taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES)),
             registration_count=Count("registrations"),
-        )
+        ).order_by("position", "id")
     )
 
 
