@@ -306,6 +306,26 @@ def _reset_postgres(url: str) -> None:
     subprocess.run([PYTHON, "-c", code, url], check=True)
 
 
+def klynge_env(data_dir: str, root: Path = ROOT) -> dict[str, str]:
+    """The environment of Klynge's processes in a benchmark: production settings (no debug),
+    English, warnings only in the log, data in `data_dir`, the code of `root`, and SQLite unless
+    the caller sets DATABASE_URL."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "klynge.settings",
+        "KLYNGE_DEBUG": "false",
+        "KLYNGE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key",
+        "KLYNGE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "KLYNGE_SSL_REDIRECT": "false",
+        "KLYNGE_DATA_DIR": data_dir,
+        "KLYNGE_LANGUAGE": "en",
+        "KLYNGE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(root / "src"),
+    }
+    env.pop("DATABASE_URL", None)
+    return env
+
+
 class KlyngeServer:
     """A scratch database with one published event and `klynge serve` on it (a context
     manager); `page`, `register` measure, `summary()` checks the database afterwards."""
@@ -325,19 +345,7 @@ class KlyngeServer:
         args = self.args
         self.data_dir = tempfile.mkdtemp(prefix="klynge-bench-events-")
         self.port = _free_port()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "klynge.settings",
-            "KLYNGE_DEBUG": "false",
-            "KLYNGE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key",
-            "KLYNGE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "KLYNGE_SSL_REDIRECT": "false",
-            "KLYNGE_DATA_DIR": self.data_dir,
-            "KLYNGE_LANGUAGE": "en",
-            "KLYNGE_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT / "src"),
-        }
-        env.pop("DATABASE_URL", None)
+        env = klynge_env(self.data_dir)
         if self.database_url:
             if args.reset_database:
                 _reset_postgres(self.database_url)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -33,7 +32,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_events import SETUP, _reset_postgres, _run
+from bench_events import SETUP, _reset_postgres, _run, klynge_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -87,20 +86,10 @@ class Checkout:
     def __enter__(self):
         self.data_dir = tempfile.mkdtemp(prefix="klynge-bench-cost-")
         env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "klynge.settings",
-            "KLYNGE_DEBUG": "false",
-            "KLYNGE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key",
-            "KLYNGE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "KLYNGE_SSL_REDIRECT": "false",
-            "KLYNGE_DATA_DIR": self.data_dir,
-            "KLYNGE_LANGUAGE": "en",
-            "KLYNGE_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(self.root / "src"),
-            "PYTHONHASHSEED": "0",
+            **klynge_env(self.data_dir, self.root),
+            "PYTHONHASHSEED": "0",  # the same dict layouts, so the same count, run after run
             "PYTHONWARNINGS": "ignore",
         }
-        env.pop("DATABASE_URL", None)
         if self.args.database_url:
             _reset_postgres(self.args.database_url)
             env["DATABASE_URL"] = self.args.database_url
