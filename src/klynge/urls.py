@@ -10,9 +10,9 @@ admin.site.has_permission = core_views.admin_site_has_permission
 admin.site.site_header = "Klynge"
 
 urlpatterns = [
-    # First: Django tries the patterns in order, and API calls are the most frequent requests
-    # (a registration rush is all API calls); the pages' patterns, two of them includes without a
-    # prefix, would otherwise be tried before every one of them.
+    # First: Django tries the patterns in order, and API calls come in rushes (a registration
+    # rush is all API calls); the pages' patterns, two of them includes without a prefix, would
+    # otherwise be tried before every one of them. A page pays one failed prefix check for it.
     path("api/v1/", api.urls),
     path("", include("klynge.core.urls")),
     path("accounts/", include("klynge.accounts.urls")),
