@@ -101,8 +101,8 @@ class Checkout:
         )
         if migrate.returncode:  # (its warnings, e.g. a worktree without node_modules, are noise)
             raise SystemExit(f"{self.label}: migrate failed:\n{migrate.stderr}")
-        runs = 1 + 2 * (1 + 1)  # the native check, then small and large under valgrind
-        people = runs * WARM_UP + self.args.small + 2 * self.args.large + 10
+        # The native check (small), then small and large under valgrind, each after a warm-up.
+        people = 3 * WARM_UP + 2 * self.args.small + self.args.large
         setup = _run(env, SETUP, people, 10**6)
         self.env = {**env, "BENCH_SETUP": json.dumps(setup)}
         return self
@@ -153,26 +153,18 @@ def instructions(process: subprocess.Popen, label: str) -> int:
     return int(found.group(1))
 
 
-def measure(checkouts: list[Checkout], args) -> dict:
-    """Instructions per registration for each checkout. On PostgreSQL the counts run two at a
-    time (the machine has two cores, and a count does not depend on what else runs); on SQLite
-    one after the other, so that neither waits for the other's write lock."""
-    cpu = {c.label: c.native(args.small) for c in checkouts}
-    jobs = [(c, n) for c in checkouts for n in (args.small, args.large)]
-    at_once = 2 if args.database_url else 1
-    counts = {}
-    for pair in (jobs[i : i + at_once] for i in range(0, len(jobs), at_once)):
-        running = [(c, n, c.counted(n)) for c, n in pair]
-        for c, n, process in running:
-            counts[(c.label, n)] = instructions(process, c.label)
-    return {
-        c.label: {
-            "per_registration": (counts[(c.label, args.large)] - counts[(c.label, args.small)])
-            / (args.large - args.small),
-            "cpu_ms": cpu[c.label],
-        }
-        for c in checkouts
-    }
+def measure(checkout: Checkout, args) -> dict:
+    """Instructions per registration of one checkout. On PostgreSQL its two counts run at once
+    (the machine has two cores, and a count does not depend on what else runs); on SQLite one
+    after the other, so that neither waits for the other's write lock."""
+    cpu_ms = checkout.native(args.small)
+    if args.database_url:
+        small, large = checkout.counted(args.small), checkout.counted(args.large)
+        small, large = instructions(small, checkout.label), instructions(large, checkout.label)
+    else:
+        small = instructions(checkout.counted(args.small), checkout.label)
+        large = instructions(checkout.counted(args.large), checkout.label)
+    return {"per_registration": (large - small) / (args.large - args.small), "cpu_ms": cpu_ms}
 
 
 def main() -> None:
@@ -210,7 +202,7 @@ def main() -> None:
         # One scratch database at a time (PostgreSQL's is emptied for each checkout).
         for label, root in roots:
             with Checkout(label, root, args) as checkout:
-                results.update(measure([checkout], args))
+                results[label] = measure(checkout, args)
     finally:
         if worktree is not None:
             subprocess.run(

@@ -295,7 +295,7 @@ def categories_with_counts(event: Event) -> list:
         event.categories.annotate(
             taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES)),
             registration_count=Count("registrations"),
-        ).order_by("position", "id")
+        ).order_by(*TicketCategory._meta.ordering)
     )
 
 
