@@ -12,15 +12,28 @@ Each worker publishes how many connections it holds in a small shared array, cre
 gunicorn's master before it forks the workers. A worker holding more than one connection
 above its least loaded live sibling stops accepting, and looks again every 5 ms until that is
 no longer so; the least loaded worker always accepts, so a new connection waits in the
-kernel's queue for a few milliseconds at most. A worker counts as live while it writes its
-heartbeat (every pass of its loop, at least once a second) and its process exists; a killed
-worker's slot is ignored once gunicorn has reaped it, or 3 seconds after its last heartbeat
-(a hung worker), and taken over by the next worker gunicorn starts. Without a slot (more than
-32 workers) or with the shared lock held too long (a worker killed while holding it), a
-worker accepts as gthread does.
+kernel's queue for a few milliseconds at most.
 
-It relies on gthread's accept switch (`set_accept_enabled`, gunicorn 27), hence the version
-bound in pyproject.toml; `core/tests/test_balanced_worker.py` runs real gunicorn workers.
+There is no lock, so no worker killed at any moment can leave one held for the others:
+- gunicorn's master, which creates every worker object before it forks it, gives each its
+  slot: one whose process is gone (gunicorn reaps a dead worker before it starts the next).
+  Only the master hands out slots, one at a time.
+- Each worker writes only its own slot, each field a single aligned 8-byte store, and reads
+  the others'. Two workers deciding at the same moment may read each other's count from just
+  before; neither holds back for that (each count moves by one per accept), and a held-back
+  worker reads again 5 ms later.
+
+A worker counts as live while it writes its heartbeat (every pass of its loop, at least once a
+second) and its process exists: a killed worker's slot is ignored once gunicorn has reaped it,
+or 3 seconds after its last heartbeat (a hung worker). A worker that is stopping (SIGTERM,
+gunicorn's max-requests, a reload) stops counting at once, since it no longer accepts. A slot
+counts only from its worker's first heartbeat, when the application is loaded and the loop
+runs, so a sibling never holds back for a worker that cannot answer yet. Without a slot (more
+than 32 workers) a worker accepts as gthread does.
+
+It relies on gthread's accept switch (`set_accept_enabled`, gunicorn 27) and on the master
+creating the worker object before `fork`, hence the version bound in pyproject.toml;
+`core/tests/test_balanced_worker.py` runs real gunicorn workers.
 """
 
 from __future__ import annotations
@@ -39,7 +52,6 @@ _PID, _CONNECTIONS, _HEARTBEAT = range(_FIELDS)
 
 # Shared by the master and every worker it forks (gunicorn imports the worker class first).
 _table = multiprocessing.RawArray("d", SLOTS * _FIELDS)
-_lock = multiprocessing.Lock()
 
 
 def should_accept(mine: int, siblings: list[int]) -> bool:
@@ -48,24 +60,38 @@ def should_accept(mine: int, siblings: list[int]) -> bool:
     return not siblings or mine <= min(siblings) + 1
 
 
+def claim_slot() -> int:
+    """A free slot, emptied for a new worker (in gunicorn's master), or -1 when none is free."""
+    for slot in range(SLOTS):
+        base = slot * _FIELDS
+        pid = int(_table[base + _PID])
+        # 0: never used, or claimed by a worker whose fork failed (the master claims a slot
+        # and sets the new worker's pid before it claims the next).
+        if pid == 0 or not _alive(pid):
+            # No pid and no heartbeat yet: siblings leave the slot out until the worker runs.
+            _table[base : base + _FIELDS] = [0, 0, 0]
+            return slot
+    return -1
+
+
 class ThreadWorker(gthread.ThreadWorker):
     slot = -1
 
-    def run(self):
-        # A slot once the application is loaded and the loop starts, so a sibling never holds
-        # back for a worker that cannot answer yet.
-        now = time.monotonic()
-        if _lock.acquire(timeout=1.0):  # else: no slot, and gthread's own behaviour
-            try:
-                for slot in range(SLOTS):
-                    base = slot * _FIELDS
-                    if _table[base + _PID] == 0 or now - _table[base + _HEARTBEAT] > STALE:
-                        _table[base : base + _FIELDS] = [os.getpid(), 0, now]
-                        self.slot = slot
-                        break
-            finally:
-                _lock.release()
-        super().run()
+    def __init__(self, *args, **kwargs):
+        self.slot = claim_slot()  # in the master, before it forks this worker
+        super().__init__(*args, **kwargs)
+
+    @property
+    def pid(self):
+        return self._pid
+
+    @pid.setter
+    def pid(self, value):
+        # gunicorn sets the pid in the master right after `fork` (and in the worker itself):
+        # from then on the slot is this process's, until it is gone.
+        self._pid = value
+        if isinstance(value, int) and self.slot >= 0:
+            _table[self.slot * _FIELDS + _PID] = value
 
     def notify(self):
         """Every pass of the worker's loop: the heartbeat, and whether to accept now."""
@@ -83,18 +109,16 @@ class ThreadWorker(gthread.ThreadWorker):
         self.set_accept_enabled(self.nr_conns < self.worker_connections)
 
     def set_accept_enabled(self, enabled):
-        # A worker killed inside the lock would leave it held: after a moment, go on without
-        # it and accept, as gthread itself does.
-        if self.slot < 0 or not _lock.acquire(timeout=0.05):
-            return super().set_accept_enabled(enabled)
-        try:
-            if enabled:
-                enabled = should_accept(self.nr_conns, self._siblings())
-            super().set_accept_enabled(enabled)
-            _table[self.slot * _FIELDS + _CONNECTIONS] = self.nr_conns
-        finally:
-            _lock.release()
-        return None
+        if self.slot >= 0:
+            base = self.slot * _FIELDS
+            if not self.alive:  # stopping: siblings leave it out, and it takes no more
+                _table[base + _HEARTBEAT] = 0
+                enabled = False
+            else:
+                _table[base + _CONNECTIONS] = self.nr_conns
+                if enabled:
+                    enabled = should_accept(self.nr_conns, self._siblings())
+        return super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout):
         if self.alive and not self._accepting and self.nr_conns < self.worker_connections:
@@ -106,7 +130,7 @@ class ThreadWorker(gthread.ThreadWorker):
         now, found = time.monotonic(), []
         for slot in range(SLOTS):
             base = slot * _FIELDS
-            if slot == self.slot or _table[base + _PID] == 0:
+            if slot == self.slot or _table[base + _PID] <= 0:
                 continue
             if now - _table[base + _HEARTBEAT] <= STALE and _alive(int(_table[base + _PID])):
                 found.append(int(_table[base + _CONNECTIONS]))

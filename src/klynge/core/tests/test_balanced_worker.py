@@ -1,7 +1,9 @@
 """The gunicorn worker `klynge serve` runs (klynge/core/balanced_worker.py): new connections are
 shared out evenly between the workers, and a worker never waits for a stopped sibling."""
 
+import logging
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -9,8 +11,10 @@ import time
 from collections import Counter
 
 import pytest
+from gunicorn.config import Config
 
-from klynge.core.balanced_worker import should_accept
+from klynge.core import balanced_worker
+from klynge.core.balanced_worker import ThreadWorker, should_accept
 
 WORKER = "klynge.core.balanced_worker.ThreadWorker"
 
@@ -22,6 +26,66 @@ def test_a_worker_holds_back_while_it_has_more_than_one_connection_above_the_lea
     assert not should_accept(6, [4, 9])
     assert not should_accept(3, [1])
     assert should_accept(2, [1])
+
+
+@pytest.fixture
+def listener():
+    """An empty slot table, as in a master that has started no worker yet, and a socket to
+    accept on; both put back afterwards."""
+    saved = balanced_worker._table[:]
+    balanced_worker._table[:] = [0] * len(saved)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock
+    balanced_worker._table[:] = saved
+
+
+def _worker(listener, pid: int | None = None) -> ThreadWorker:
+    """A worker object created as gunicorn's master creates it before the fork, given the pid
+    the master gives it after the fork (this process's unless said), and made ready to run its
+    loop here."""
+    worker = ThreadWorker(1, os.getppid(), [listener], None, 30, Config(), logging.getLogger())
+    worker.pid = os.getpid() if pid is None else pid
+    worker.poller = selectors.DefaultSelector()
+    return worker
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # reaped, as gunicorn's master reaps a dead worker before it starts the next
+    return child.pid
+
+
+def test_the_master_gives_each_worker_a_slot_of_its_own_reusing_only_those_of_dead_workers(
+    listener,
+):
+    first, second = _worker(listener), _worker(listener, pid=_dead_pid())
+    assert (first.slot, second.slot) == (0, 1)
+    assert _worker(listener).slot == 1  # the second has died and been reaped: its slot is free
+    for slot in range(balanced_worker.SLOTS):  # every slot held by a running process
+        balanced_worker._table[slot * balanced_worker._FIELDS] = os.getpid()
+    assert _worker(listener).slot == -1  # no slot: it accepts as gthread does
+
+
+def test_a_worker_counts_for_its_siblings_while_its_loop_runs_and_no_longer_once_it_stops(
+    listener,
+):
+    busy, idle = _worker(listener), _worker(listener)
+    idle.nr_conns = 1
+    assert busy._siblings() == []  # forked, but its loop has not run yet: not waited for
+    idle.notify()  # a pass of the idle worker's loop: heartbeat and count
+    assert idle._accepting and busy._siblings() == [1]
+    busy.nr_conns = 3
+    busy.notify()
+    assert not busy._accepting  # 3 is more than one above 1: it leaves new ones to `idle`
+    idle.alive = False  # told to stop (SIGTERM, max-requests, a reload) ...
+    idle.set_accept_enabled(False)  # ... it leaves its loop
+    assert not idle._accepting and busy._siblings() == []
+    busy.notify()
+    assert busy._accepting  # it does not wait for a worker that takes no more connections
+    idle.set_accept_enabled(True)
+    assert not idle._accepting  # a stopping worker takes no more, whatever gthread asks
 
 
 def _free_port() -> int:
