@@ -16,7 +16,7 @@ def _overview(user, roles):
         Organisation.objects.filter(membership_status=MembershipStatus.MEMBER)
         .values("kind")
         .annotate(n=Count("id"))
-        .order_by("-n")
+        .order_by("-n", "kind")  # kinds with as many members in the same order every time
     )
     kinds = dict(Organisation._meta.get_field("kind").choices)
     return {"counts": counts, "member_kinds": [(kinds[row["kind"]], row["n"]) for row in helix]}

@@ -84,7 +84,7 @@ def past_events(user, *, limit: int = 6) -> list[Event]:
     return list(
         events_visible_to(user)
         .filter(ends_at__lt=timezone.now(), status=EventStatus.PUBLISHED)
-        .order_by("-starts_at")[:limit]
+        .order_by("-starts_at", "-id")[:limit]
     )
 
 
@@ -101,9 +101,11 @@ def filter_events(
             Q(title__icontains=q) | Q(title_da__icontains=q) | Q(title_en__icontains=q)
         )
     now = timezone.now()
+    # The id decides between events starting at the same moment, so that pages of the list
+    # neither repeat nor skip one (PostgreSQL returns equal rows in any order).
     if when == "past":
-        return events.filter(ends_at__lt=now).order_by("-starts_at")
-    return events.filter(ends_at__gte=now).order_by("starts_at")
+        return events.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+    return events.filter(ends_at__gte=now).order_by("starts_at", "id")
 
 
 def public_feed_events() -> QuerySet[Event]:
@@ -167,7 +169,12 @@ def event_invitations(event: Event) -> list[Invitation]:
 def calendar_sources() -> QuerySet:
     from klynge.events.models import CalendarSource
 
-    return CalendarSource.objects.select_related("organiser").annotate(event_count=Count("events"))
+    # Meta.ordering does not apply to a query with GROUP BY: order explicitly.
+    return (
+        CalendarSource.objects.select_related("organiser")
+        .annotate(event_count=Count("events"))
+        .order_by(*CalendarSource._meta.ordering)
+    )
 
 
 def get_event_for_user(user, slug: str) -> Event:

@@ -285,7 +285,7 @@ def calendar_feed(request):
 
 @permission_required("events.manage_event")
 def manage_list(request):
-    page = Paginator(manageable_events().order_by("-starts_at"), 50).get_page(
+    page = Paginator(manageable_events().order_by("-starts_at", "-id"), 50).get_page(
         request.GET.get("page")
     )
     return render(request, "events/manage/list.html", {"page": page})

@@ -259,7 +259,8 @@ def activity(year: int) -> Activity:
         .values_list("sdgs__number")
         .annotate(n=Count("id", distinct=True))
     )
-    result.top_events = sorted(rows, key=lambda row: (-row["n"], row["starts_at"]))[:8]
+    # The rows come grouped, in no order: the id decides between events alike in both.
+    result.top_events = sorted(rows, key=lambda row: (-row["n"], row["starts_at"], row["id"]))[:8]
     home = _home_country()
     result.international_events = (
         events.filter(

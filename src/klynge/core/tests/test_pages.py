@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from klynge.core import audit
 from klynge.core.models import AuditEntry
+from klynge.ecosystem.tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,19 @@ def test_each_role_sees_its_own_dashboard(client, request, fixture, roles, panel
     assert response.status_code == 200
     assert response.context["roles"].ordered == roles
     assert [panel.key for panel, _context in response.context["panels"]] == panels
+
+
+def test_the_ecosystem_panel_lists_member_kinds_by_count_then_kind(client, staff):
+    # Created so that neither the ids nor the first seen kind give the order; kinds with as
+    # many members come in the same order every time (on PostgreSQL too).
+    OrganisationFactory.create_batch(2, kind="university")
+    OrganisationFactory(kind="startup")
+    OrganisationFactory.create_batch(2, kind="company")
+    OrganisationFactory(kind="school", membership_status="prospect")
+    client.force_login(staff)
+    panels = client.get(reverse("core:dashboard")).context["panels"]
+    overview = next(context for panel, context in panels if panel.key == "ecosystem_overview")
+    assert overview["member_kinds"] == [("Company", 2), ("University", 2), ("Startup", 1)]
 
 
 def test_navigation_follows_the_role(client, staff, staff_admin, employee, member_admin):

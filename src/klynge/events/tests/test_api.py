@@ -229,6 +229,16 @@ def test_list_and_filter_events(api_client, employee, django_assert_num_queries)
     assert client.get("/api/v1/events?when=past").json()["count"] == 0
 
 
+def test_the_event_list_pages_through_events_at_the_same_moment_each_once(api_client, employee):
+    at = datetime.datetime(2030, 5, 1, 8, tzinfo=datetime.UTC)
+    ids = [
+        EventFactory(starts_at=at, ends_at=at + datetime.timedelta(hours=2)).pk for _ in range(60)
+    ]
+    client = api_client(employee)
+    pages = [client.get(f"/api/v1/events?page={n}").json()["items"] for n in (1, 2)]
+    assert [event["id"] for page in pages for event in page] == ids  # in id order, none twice
+
+
 def test_people_endpoint_contract(api_client, staff):
     """The issue's contract: POST /api/v1/people (staff) answers 201 with the person's id."""
     response = api_client(staff).post(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from klynge.ecosystem.tests.factories import OrganisationFactory, PersonFactory
 from klynge.events import external, services
 from klynge.events.models import CalendarSource, Event
+from klynge.events.tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +203,22 @@ def test_staff_add_a_partner_calendar_check_and_import_it(client, staff, feed):
     client.force_login(staff)
     client.post(reverse("events:partner_remove", args=[source.pk]))
     assert not Event.objects.exists()
+
+
+def test_the_partner_calendars_page_lists_them_by_name_with_their_event_counts(client, staff):
+    # Created in the reverse of their names' order: the page's count of events groups the
+    # query, and a grouped query leaves the model's ordering out.
+    zeta = CalendarSource.objects.create(name="Zeta Makers", kind="workshop")
+    alpha = CalendarSource.objects.create(name="Alpha Lab", kind="workshop")
+    EventFactory(source=zeta, external_uid="zeta-1")
+    EventFactory(source=zeta, external_uid="zeta-2")
+    EventFactory(source=alpha, external_uid="alpha-1")
+    client.force_login(staff)
+    response = client.get(reverse("events:partners"))
+    assert [(s.name, s.event_count) for s in response.context["sources"]] == [
+        ("Alpha Lab", 1),
+        ("Zeta Makers", 2),
+    ]
 
 
 def _window():

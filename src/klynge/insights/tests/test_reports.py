@@ -13,7 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from klynge.insights import kpis, services
+from klynge.ecosystem.tests.factories import PersonFactory
+from klynge.events.models import Registration
+from klynge.events.tests.factories import EventFactory
+from klynge.insights import kpis, services, sources
 from klynge.insights.models import BoardLink
 from klynge.insights.tests.factories import HighlightFactory, OrganisationYearFactory, member
 from klynge.surveys import services as survey_services
@@ -225,6 +228,16 @@ def test_the_dashboard_takes_the_same_number_of_queries_for_more_members(client,
         organisation = member(name=f"Extra {index}", founded_year=2001)
         OrganisationYearFactory(organisation=organisation, year=2024, employees_fte=3)
     assert count() == before
+
+
+def test_the_reports_top_events_are_the_best_attended_then_the_earliest_then_by_id(db):
+    at = datetime.datetime(2024, 5, 1, 8, tzinfo=datetime.UTC)
+    alike = [EventFactory(starts_at=at) for _ in range(8)]
+    earlier = EventFactory(starts_at=at - datetime.timedelta(days=1))
+    popular = EventFactory(starts_at=at + datetime.timedelta(days=1))
+    Registration.objects.create(event=popular, person=PersonFactory(), status="confirmed")
+    top = [row["id"] for row in sources.activity(2024).top_events]
+    assert top == [popular.pk, earlier.pk, *[event.pk for event in alike[:6]]]
 
 
 def test_the_demo_fills_last_years_report_and_loads_once(db):
