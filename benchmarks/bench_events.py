@@ -46,6 +46,7 @@ confirmed than seats, and the ratios against pretix (orders: pretix's 201 answer
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -373,7 +374,7 @@ class KlyngeServer:
         self.next_person = 0
         self.drained: list[float] = []
         self.page(5, 8)  # warm up both workers, as pretix's bench.sh does (5 s at c=8)
-        self.register(2, 2)  # and the registration path (pretix: 3 s at c=2)
+        self._register(2, 2)  # and the registration path (pretix: 3 s at c=2)
         return self
 
     def __exit__(self, *exc):
@@ -388,6 +389,10 @@ class KlyngeServer:
         return raw_load(self.port, seconds, clients, lambda n: request)
 
     def register(self, seconds, clients) -> dict:
+        with busy_programs(self.args.busy, self.args.busy_seconds):
+            return self._register(seconds, clients)
+
+    def _register(self, seconds, clients) -> dict:
         headers = {
             "Authorization": f"Bearer {self.setup['secret']}",
             "Content-Type": "application/json",
@@ -448,12 +453,34 @@ class KlyngeServer:
             "drained": self.drained,
             "tracebacks": len(errors),
             "first_error": first_error,
-            "serve": " ".join(self.serve[3:]),
+            "serve": " ".join(self.serve[3:])
+            + (
+                f"; {self.args.busy} busy programs for the first {self.args.busy_seconds:g} s "
+                "of each registration run"
+                if self.args.busy
+                else ""
+            ),
             "generator": "hey " + _hey_version() if self.use_hey else "Python (selectors)",
             "post_generator": "wrk (Lua: a new person per request)"
             if self.use_wrk
             else "Python (selectors)",
         }
+
+
+@contextlib.contextmanager
+def busy_programs(count: int, seconds: float):
+    """`count` programs spinning on the CPU at normal priority for the first `seconds` of what
+    runs inside: other work on the machine, such as pretix's workers still answering the orders
+    queued in their own run when Klynge's begins. Under it a task worker that gets no CPU while
+    it holds a lock the requests need holds them up (see `klynge serve`'s worker priority)."""
+    spin = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    programs = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for program in programs:
+            program.kill()
+            program.wait()
 
 
 def run_klynge(args, database_url: str = "") -> dict:
@@ -804,6 +831,12 @@ def main() -> None:
     parser.add_argument(
         "--serve-args", default="--no-access-log", help="extra arguments for `klynge serve`"
     )
+    parser.add_argument(
+        "--busy", type=int, default=0, metavar="N",
+        help="N programs busy on the CPU during the first --busy-seconds of each of Klynge's "
+        "registration runs (another load on the machine; default none)",
+    )  # fmt: skip
+    parser.add_argument("--busy-seconds", type=float, default=2.5)
     parser.add_argument(
         "--only", choices=["all", "get", "post"], default="all",
         help="run only the page (get) or registration (post) measurements",
